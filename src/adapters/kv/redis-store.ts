@@ -1,0 +1,230 @@
+import { InvalidArgumentError, MlopsError, UnavailableError, toMlopsError } from '../../core/errors.js';
+import { importOptional, pickExport } from '../../core/optional-import.js';
+import { checkFields, checkKey, checkScanCount, checkTtl, checkWrites } from './kv-args.js';
+import type { RedisLike, RedisPipeline, RedisPipelineResult } from './redis-types.js';
+import type { KvHashRead, KvHashWrite, KvScanPage, KvStore } from './types.js';
+
+export interface RedisKvOptions {
+  /** `redis://host:6379/0`; a `prefix` query parameter sets the namespace. */
+  url?: string;
+  /** A client you own (not closed by close()). */
+  client?: RedisLike;
+  /**
+   * Namespace put before every key, so several runtimes or tests share one Redis. Default `mlops:`.
+   * For Redis Cluster, put a hash tag in the keys you pass (`{AAPL}`) so a hash and its
+   * neighbours share a slot.
+   */
+  prefix?: string;
+  /** Milliseconds to wait for the first connection. Default 5000. */
+  connectTimeoutMs?: number;
+}
+
+/** Hides a password in a URL before it goes into a message. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}
+
+function splitPrefixFromUrl(url: string): { url: string; prefix: string | undefined } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (err) {
+    throw new InvalidArgumentError('Invalid redis url: not a URL', { cause: err });
+  }
+  const prefix = parsed.searchParams.get('prefix') ?? undefined;
+  parsed.searchParams.delete('prefix');
+  return { url: parsed.toString(), prefix };
+}
+
+/** Opens an online store on Redis through ioredis, loaded on first use. */
+export async function openRedisKvStore(options: RedisKvOptions): Promise<KvStore> {
+  let client = options.client;
+  let prefix = options.prefix;
+  const owned = client === undefined;
+  if (client === undefined) {
+    if (options.url === undefined) throw new InvalidArgumentError('Invalid redis options: give url or client');
+    const split = splitPrefixFromUrl(options.url);
+    prefix ??= split.prefix;
+    const ioredis = await importOptional('ioredis', 'The Redis online store');
+    const Redis = pickExport<new (url: string, options: Record<string, unknown>) => RedisLike>(ioredis, 'Redis');
+    client = new Redis(split.url, {
+      lazyConnect: true,
+      connectTimeout: options.connectTimeoutMs ?? 5000,
+      maxRetriesPerRequest: 3,
+    });
+    try {
+      await client.connect?.();
+    } catch (err) {
+      client.disconnect();
+      throw new UnavailableError(`Cannot connect to Redis at ${redactUrl(options.url)}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+  return new RedisKvStore(client, owned, prefix ?? 'mlops:');
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+function mapRedisError(err: unknown, what: string): MlopsError {
+  if (err instanceof MlopsError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (/ECONNREFUSED|ECONNRESET|Connection is closed|MaxRetriesPerRequest|ETIMEDOUT/i.test(message)) {
+    return new UnavailableError(`Redis unavailable during ${what}: ${message}`, { cause: err });
+  }
+  return toMlopsError(err, `Redis ${what}`);
+}
+
+function unwrap(results: RedisPipelineResult, what: string): unknown[] {
+  if (results === null) throw new UnavailableError(`Redis ${what}: the pipeline was discarded`);
+  return results.map(([err, value]) => {
+    if (err) throw mapRedisError(err, what);
+    return value;
+  });
+}
+
+class RedisKvStore implements KvStore {
+  constructor(
+    private readonly client: RedisLike,
+    private readonly owned: boolean,
+    private readonly prefix: string,
+  ) {}
+
+  async hset(key: string, fields: Readonly<Record<string, string>>, options: { ttlMs?: number } = {}): Promise<void> {
+    checkKey(key);
+    checkFields(fields, 'fields');
+    const ttlMs = checkTtl(options.ttlMs);
+    await this.writeAll([{ key, fields, ...(ttlMs !== undefined ? { ttlMs } : {}) }], 'hset');
+  }
+
+  async hsetMany(writes: readonly KvHashWrite[]): Promise<void> {
+    checkWrites(writes);
+    if (writes.length > 0) await this.writeAll(writes, 'hsetMany');
+  }
+
+  async hget(key: string, fields: readonly string[]): Promise<Array<string | null>> {
+    checkKey(key);
+    if (fields.length === 0) return [];
+    try {
+      return await this.client.hmget(this.prefix + key, ...fields);
+    } catch (err) {
+      throw mapRedisError(err, 'hget');
+    }
+  }
+
+  async hmgetMany(reads: readonly KvHashRead[]): Promise<Array<Array<string | null>>> {
+    const pipeline = this.client.pipeline();
+    let queued = 0;
+    for (let i = 0; i < reads.length; i++) {
+      const r = reads[i] as KvHashRead;
+      checkKey(r?.key, `reads[${i}].key`);
+      if (r.fields.length > 0) {
+        pipeline.hmget(this.prefix + r.key, ...r.fields);
+        queued += 1;
+      }
+    }
+    if (queued === 0) return reads.map(() => []);
+    let results: RedisPipelineResult;
+    try {
+      results = await pipeline.exec();
+    } catch (err) {
+      throw mapRedisError(err, 'hmgetMany');
+    }
+    const values = unwrap(results, 'hmgetMany') as Array<Array<string | null>>;
+    if (queued === reads.length) return values;
+    let next = 0;
+    return reads.map((r) => (r.fields.length > 0 ? (values[next++] as Array<string | null>) : []));
+  }
+
+  async hgetall(key: string): Promise<Record<string, string> | undefined> {
+    checkKey(key);
+    try {
+      const hash = await this.client.hgetall(this.prefix + key);
+      return Object.keys(hash).length === 0 ? undefined : hash;
+    } catch (err) {
+      throw mapRedisError(err, 'hgetall');
+    }
+  }
+
+  async hdel(key: string, fields: readonly string[]): Promise<number> {
+    checkKey(key);
+    if (fields.length === 0) return 0;
+    return this.call('hdel', () => this.client.hdel(this.prefix + key, ...fields));
+  }
+
+  async expire(key: string, ttlMs: number): Promise<boolean> {
+    checkKey(key);
+    const ttl = checkTtl(ttlMs) as number;
+    return (await this.call('expire', () => this.client.pexpire(this.prefix + key, ttl))) === 1;
+  }
+
+  async pttl(key: string): Promise<number> {
+    checkKey(key);
+    return this.call('pttl', () => this.client.pttl(this.prefix + key));
+  }
+
+  async delete(keys: readonly string[]): Promise<number> {
+    keys.forEach((k, i) => checkKey(k, `keys[${i}]`));
+    if (keys.length === 0) return 0;
+    return this.call('delete', () => this.client.del(...keys.map((k) => this.prefix + k)));
+  }
+
+  async scan(prefix: string, options: { cursor?: string; count?: number } = {}): Promise<KvScanPage> {
+    if (typeof prefix !== 'string') throw new InvalidArgumentError('Invalid prefix: must be a string');
+    const count = checkScanCount(options.count);
+    const cursor = options.cursor ?? '0';
+    if (!/^\d+$/.test(cursor)) throw new InvalidArgumentError(`Invalid cursor: ${JSON.stringify(cursor)}`);
+    const match = `${escapeGlob(this.prefix + prefix)}*`;
+    const keys: string[] = [];
+    let next = cursor;
+    // SCAN's COUNT is a hint of work, not of results: keep going until a page has keys or the end.
+    do {
+      const [after, found] = await this.call('scan', () => this.client.scan(next, 'MATCH', match, 'COUNT', count));
+      next = after;
+      for (const k of found) keys.push(k.slice(this.prefix.length));
+    } while (next !== '0' && keys.length === 0);
+    return next === '0' ? { keys } : { keys, nextCursor: next };
+  }
+
+  async close(): Promise<void> {
+    if (!this.owned) return;
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+
+  private async writeAll(writes: readonly KvHashWrite[], what: string): Promise<void> {
+    const pipeline: RedisPipeline = this.client.pipeline();
+    for (const w of writes) {
+      const args: string[] = [];
+      for (const [f, v] of Object.entries(w.fields)) args.push(f, v);
+      pipeline.hset(this.prefix + w.key, ...args);
+      if (w.ttlMs !== undefined) pipeline.pexpire(this.prefix + w.key, w.ttlMs);
+    }
+    let results: RedisPipelineResult;
+    try {
+      results = await pipeline.exec();
+    } catch (err) {
+      throw mapRedisError(err, what);
+    }
+    unwrap(results, what);
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw mapRedisError(err, what);
+    }
+  }
+}

@@ -1,0 +1,24 @@
+/** The parts of an ioredis client this store uses, as structural types (ioredis stays optional). */
+export type RedisPipelineResult = Array<[Error | null, unknown]> | null;
+
+export interface RedisPipeline {
+  hset(key: string, ...fieldsAndValues: string[]): RedisPipeline;
+  hmget(key: string, ...fields: string[]): RedisPipeline;
+  pexpire(key: string, ms: number): RedisPipeline;
+  exec(): Promise<RedisPipelineResult>;
+}
+
+export interface RedisLike {
+  pipeline(): RedisPipeline;
+  hmget(key: string, ...fields: string[]): Promise<Array<string | null>>;
+  hgetall(key: string): Promise<Record<string, string>>;
+  hdel(key: string, ...fields: string[]): Promise<number>;
+  pexpire(key: string, ms: number): Promise<number>;
+  pttl(key: string): Promise<number>;
+  del(...keys: string[]): Promise<number>;
+  scan(cursor: string, ...args: Array<string | number>): Promise<[string, string[]]>;
+  connect?(): Promise<void>;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+  status?: string;
+}

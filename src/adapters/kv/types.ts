@@ -1,0 +1,47 @@
+/** One hash write: fields merged into the hash at `key`. */
+export interface KvHashWrite {
+  key: string;
+  fields: Readonly<Record<string, string>>;
+  /** Time to live of the whole key from now (ms); omitted keeps the key's current expiry. */
+  ttlMs?: number;
+}
+
+/** Fields to read from the hash at `key`. */
+export interface KvHashRead {
+  key: string;
+  fields: readonly string[];
+}
+
+export interface KvScanPage {
+  keys: string[];
+  /** Present when more keys may follow. A key may appear on more than one page (Redis SCAN rules). */
+  nextCursor?: string;
+}
+
+/**
+ * The contract every online store implements: a hash of string fields per key, read and written in
+ * one round trip for many keys. Keys are given without the store's namespace prefix.
+ */
+export interface KvStore {
+  /** Merges fields into one hash. */
+  hset(key: string, fields: Readonly<Record<string, string>>, options?: { ttlMs?: number }): Promise<void>;
+  /** Merges fields into many hashes in one round trip. */
+  hsetMany(writes: readonly KvHashWrite[]): Promise<void>;
+  /** Reads fields of one hash; null where a field or the key is absent. */
+  hget(key: string, fields: readonly string[]): Promise<Array<string | null>>;
+  /** Reads fields of many hashes in one round trip; results in request order. */
+  hmgetMany(reads: readonly KvHashRead[]): Promise<Array<Array<string | null>>>;
+  /** Every field of a hash, or undefined when the key is absent. */
+  hgetall(key: string): Promise<Record<string, string> | undefined>;
+  /** Removes fields; returns how many existed. */
+  hdel(key: string, fields: readonly string[]): Promise<number>;
+  /** Sets a key's time to live; false when the key is absent. */
+  expire(key: string, ttlMs: number): Promise<boolean>;
+  /** Milliseconds left to live; -1 when the key never expires; -2 when it is absent (as Redis PTTL). */
+  pttl(key: string): Promise<number>;
+  /** Removes keys; returns how many existed. */
+  delete(keys: readonly string[]): Promise<number>;
+  /** Keys that start with `prefix`, a page at a time. */
+  scan(prefix: string, options?: { cursor?: string; count?: number }): Promise<KvScanPage>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,277 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
+import { InvalidArgumentError, UnavailableError } from '../../core/errors.js';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { AsyncMutex } from './async-mutex.js';
+import { backoff, errorCode, isBusy, mapSqlError } from './errors.js';
+import { applyMigrationsLocked, validateMigrations } from './migrations.js';
+import { assertIdentifier } from './sql-text.js';
+import type {
+  ExecResult,
+  Migration,
+  MigrationResult,
+  SqlDialect,
+  SqlDriver,
+  SqlExecutor,
+  SqlRow,
+  SqlValue,
+  TransactionOptions,
+} from './types.js';
+
+export interface SqliteOptions {
+  /** Database file, or ':memory:'. Parent folders are created. */
+  path: string;
+  /** How long a statement waits for another process's write lock before failing (ms). Default 5000. */
+  busyTimeoutMs?: number;
+  /**
+   * 'normal' (default) survives a crash of the process; 'full' also survives a power loss, at the
+   * cost of an fsync per commit.
+   */
+  synchronous?: 'normal' | 'full';
+  clock?: Clock;
+}
+
+export const sqliteDialect: SqlDialect = {
+  name: 'sqlite',
+  autoId: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+  bigint: 'INTEGER',
+  double: 'REAL',
+  blob: 'BLOB',
+  text: 'TEXT',
+  maxParams: 32766,
+};
+
+type Statement = BetterSqlite3.Statement<unknown[], unknown>;
+
+function bindable(params: readonly SqlValue[]): unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < params.length; i++) {
+    const v = params[i];
+    if (typeof v === 'boolean' || (v instanceof Uint8Array && !Buffer.isBuffer(v))) {
+      out ??= params.slice();
+      out[i] = typeof v === 'boolean' ? (v ? 1 : 0) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    }
+  }
+  return out ?? (params as unknown[]);
+}
+
+/** Opens a SQLite database with better-sqlite3 (WAL, busy timeout, foreign keys on). */
+export async function openSqlite(options: SqliteOptions): Promise<SqlDriver> {
+  if (typeof options.path !== 'string' || options.path.length === 0) {
+    throw new InvalidArgumentError(`Invalid sqlite path: ${JSON.stringify(options.path)}`);
+  }
+  const mod = (await import('better-sqlite3')) as unknown as { default: typeof BetterSqlite3 };
+  const Database = mod.default;
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  let db: BetterSqlite3.Database;
+  try {
+    db = new Database(options.path);
+  } catch (err) {
+    throw new UnavailableError(`Cannot open SQLite database ${options.path}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+  if (options.path !== ':memory:') db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('foreign_keys = ON');
+  return new SqliteDriver(db, options.clock ?? systemClock);
+}
+
+class SqliteDriver implements SqlDriver {
+  readonly dialect = sqliteDialect;
+  private readonly statements = new LRUCache<string, Statement>({ max: 500 });
+  private readonly mutex = new AsyncMutex();
+  private closed = false;
+
+  constructor(
+    private readonly db: BetterSqlite3.Database,
+    private readonly clock: Clock,
+  ) {}
+
+  query<T = SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.outside(() => this.rawQuery<T>(sql, params));
+  }
+
+  exec(sql: string, params: readonly SqlValue[] = []): Promise<ExecResult> {
+    return this.outside(() => this.rawExec(sql, params));
+  }
+
+  execScript(sql: string): Promise<void> {
+    return this.outside(() => this.rawScript(sql));
+  }
+
+  execMany(sql: string, paramLists: readonly (readonly SqlValue[])[]): Promise<ExecResult> {
+    return this.outside(() => this.db.transaction(() => this.rawExecMany(sql, paramLists)).immediate());
+  }
+
+  insertMany(
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly SqlValue[])[],
+    options: { onConflict?: string } = {},
+  ): Promise<ExecResult> {
+    return this.outside(() => this.db.transaction(() => this.rawInsertMany(table, columns, rows, options)).immediate());
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    this.assertOpen();
+    const retries = options.retries ?? 5;
+    return this.mutex.run(async () => {
+      for (let attempt = 0; ; attempt++) {
+        const tx = this.executorFor();
+        try {
+          this.db.prepare('BEGIN IMMEDIATE').run();
+        } catch (err) {
+          tx.end();
+          if (isBusy(errorCode(err)) && attempt < retries) {
+            await backoff(attempt);
+            continue;
+          }
+          throw mapSqlError(err, 'BEGIN IMMEDIATE');
+        }
+        try {
+          const result = await fn(tx.executor);
+          this.db.prepare('COMMIT').run();
+          return result;
+        } catch (err) {
+          if (this.db.inTransaction) this.db.prepare('ROLLBACK').run();
+          if (isBusy(errorCode(err)) && attempt < retries) {
+            await backoff(attempt);
+            continue;
+          }
+          throw err;
+        } finally {
+          tx.end();
+        }
+      }
+    });
+  }
+
+  async migrate(module: string, migrations: readonly Migration[]): Promise<MigrationResult> {
+    const sorted = validateMigrations(module, migrations);
+    // BEGIN IMMEDIATE holds SQLite's write lock: a second process waits, then finds them applied.
+    return this.transaction((tx) => applyMigrationsLocked(tx, module, sorted, this.clock.now()), { retries: 20 });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.mutex.run(() => {
+      this.closed = true;
+      this.statements.clear();
+      this.db.close();
+    });
+  }
+
+  /** Runs a statement outside a transaction: at once when nothing is queued, else after the holder. */
+  private async outside<T>(fn: () => T): Promise<T> {
+    this.assertOpen();
+    if (!this.mutex.busy) return fn();
+    return this.mutex.run(() => {
+      this.assertOpen();
+      return fn();
+    });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new UnavailableError('The SQLite driver is closed');
+  }
+
+  private prepare(sql: string): Statement {
+    let stmt = this.statements.get(sql);
+    if (stmt === undefined) {
+      try {
+        stmt = this.db.prepare(sql);
+      } catch (err) {
+        throw mapSqlError(err, sql);
+      }
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  private rawQuery<T>(sql: string, params: readonly SqlValue[]): T[] {
+    const stmt = this.prepare(sql);
+    try {
+      return (stmt.reader ? stmt.all(...bindable(params)) : (stmt.run(...bindable(params)), [])) as T[];
+    } catch (err) {
+      throw mapSqlError(err, sql);
+    }
+  }
+
+  private rawExec(sql: string, params: readonly SqlValue[]): ExecResult {
+    const stmt = this.prepare(sql);
+    try {
+      if (stmt.reader) {
+        stmt.all(...bindable(params));
+        return { changes: 0 };
+      }
+      return { changes: stmt.run(...bindable(params)).changes };
+    } catch (err) {
+      throw mapSqlError(err, sql);
+    }
+  }
+
+  private rawScript(sql: string): void {
+    try {
+      this.db.exec(sql);
+    } catch (err) {
+      throw mapSqlError(err, sql);
+    }
+  }
+
+  private rawExecMany(sql: string, paramLists: readonly (readonly SqlValue[])[]): ExecResult {
+    const stmt = this.prepare(sql);
+    let changes = 0;
+    try {
+      for (const params of paramLists) changes += stmt.run(...bindable(params)).changes;
+    } catch (err) {
+      throw mapSqlError(err, sql);
+    }
+    return { changes };
+  }
+
+  private rawInsertMany(
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly SqlValue[])[],
+    options: { onConflict?: string },
+  ): ExecResult {
+    assertIdentifier(table, 'table');
+    columns.forEach((c, i) => assertIdentifier(c, `columns[${i}]`));
+    rows.forEach((row, i) => {
+      if (row.length !== columns.length) {
+        throw new InvalidArgumentError(`Invalid rows[${i}]: has ${row.length} values for ${columns.length} columns`);
+      }
+    });
+    const sql =
+      `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})` +
+      (options.onConflict ? ` ${options.onConflict}` : '');
+    return this.rawExecMany(sql, rows);
+  }
+
+  /** An executor bound to the current transaction; it refuses work once the transaction ended. */
+  private executorFor(): { executor: SqlExecutor; end: () => void } {
+    let live = true;
+    const guard = <T>(fn: () => T): Promise<T> => {
+      if (!live) return Promise.reject(new UnavailableError('This transaction has already ended'));
+      try {
+        return Promise.resolve(fn());
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+    const executor: SqlExecutor = {
+      dialect: this.dialect,
+      query: (sql, params = []) => guard(() => this.rawQuery(sql, params)),
+      exec: (sql, params = []) => guard(() => this.rawExec(sql, params)),
+      execScript: (sql) => guard(() => this.rawScript(sql)),
+      execMany: (sql, lists) => guard(() => this.rawExecMany(sql, lists)),
+      insertMany: (table, columns, rows, options = {}) =>
+        guard(() => this.rawInsertMany(table, columns, rows, options)),
+    };
+    return { executor, end: () => (live = false) };
+  }
+}

@@ -1,0 +1,91 @@
+/** A value that can be bound to a placeholder. Booleans are stored as 0/1 on SQLite. */
+export type SqlValue = string | number | bigint | boolean | null | Uint8Array;
+
+export type SqlRow = Record<string, unknown>;
+
+export type SqlDialectName = 'sqlite' | 'postgres';
+
+/**
+ * Column types and snippets that differ between dialects, so that domain DDL is written once:
+ * `CREATE TABLE t (id ${d.autoId}, payload ${d.blob}, ts ${d.bigint})`.
+ */
+export interface SqlDialect {
+  readonly name: SqlDialectName;
+  /** An auto-incrementing integer primary key column definition. */
+  readonly autoId: string;
+  readonly bigint: string;
+  readonly double: string;
+  readonly blob: string;
+  readonly text: string;
+  /** Largest number of bound parameters one statement may carry. */
+  readonly maxParams: number;
+}
+
+export interface ExecResult {
+  /** Rows inserted, updated or deleted. */
+  changes: number;
+}
+
+/** What a statement runner offers; a transaction gets one bound to its connection. */
+export interface SqlExecutor {
+  readonly dialect: SqlDialect;
+  /**
+   * Runs a statement that returns rows. Placeholders are `?` in every dialect; the driver rewrites
+   * them. Values are always bound, never spliced into the text.
+   */
+  query<T = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /** Runs a statement that returns no rows. */
+  exec(sql: string, params?: readonly SqlValue[]): Promise<ExecResult>;
+  /** Runs several statements without parameters, such as migration DDL. */
+  execScript(sql: string): Promise<void>;
+  /** Runs one statement once per parameter list, inside one transaction when not already in one. */
+  execMany(sql: string, paramLists: readonly (readonly SqlValue[])[]): Promise<ExecResult>;
+  /**
+   * Inserts many rows in as few statements as the dialect allows. `table` and `columns` must be plain
+   * identifiers; `onConflict` is appended verbatim (it is library text, never user input).
+   */
+  insertMany(
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly SqlValue[])[],
+    options?: { onConflict?: string },
+  ): Promise<ExecResult>;
+}
+
+export interface TransactionOptions {
+  /**
+   * How many times to rerun `fn` when the database reports a busy lock (SQLite) or a serialization
+   * failure or deadlock (PostgreSQL). `fn` must be safe to rerun. Default 5.
+   */
+  retries?: number;
+  /** PostgreSQL isolation level. Default 'read committed'. */
+  isolation?: 'read committed' | 'repeatable read' | 'serializable';
+}
+
+/** One schema change. `up` may hold several statements; it runs in one transaction. */
+export interface Migration {
+  version: number;
+  name: string;
+  up: string | ((dialect: SqlDialect) => string);
+}
+
+export interface MigrationResult {
+  applied: number[];
+  alreadyApplied: number[];
+}
+
+/** The contract every metadata store implements. Domain modules see only this. */
+export interface SqlDriver extends SqlExecutor {
+  /**
+   * Runs `fn` in one transaction on one connection: all of its writes commit, or none do. On SQLite the
+   * write lock is taken at the start (BEGIN IMMEDIATE) so two writers never deadlock.
+   */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Applies the migrations of `module` that are not applied yet, in version order. Safe when several
+   * processes call it at once: one applies, the others wait and find them applied.
+   */
+  migrate(module: string, migrations: readonly Migration[]): Promise<MigrationResult>;
+  /** Releases every connection. Later calls fail with UNAVAILABLE. */
+  close(): Promise<void>;
+}

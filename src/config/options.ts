@@ -1,0 +1,29 @@
+import type { Registry } from 'prom-client';
+import type { BlobStore } from '../adapters/blob/types.js';
+import type { KvStore } from '../adapters/kv/types.js';
+import type { SqlDriver } from '../adapters/sql/types.js';
+import type { Clock } from '../core/clock.js';
+import type { Principal } from '../governance/principal.js';
+
+/**
+ * Configuration of one runtime. Every store is a URL or an adapter instance; what is left out comes
+ * from the environment (`MLOPS_*`) and then from the embedded defaults under `dir`.
+ */
+export interface MlopsOptions {
+  /** Folder for the embedded defaults. Env MLOPS_DIR; default `./.mlops`. */
+  dir?: string;
+  /** Tracking, registry, audit and offline features. Env MLOPS_METADATA; default `sqlite://<dir>/mlops.db`. */
+  metadata?: string | SqlDriver;
+  /** Artifacts and model files. Env MLOPS_ARTIFACTS; default `<dir>/artifacts`. */
+  artifacts?: string | BlobStore;
+  /** Online features. Env MLOPS_ONLINE; default `memory`. */
+  online?: string | KvStore;
+  /** Who this runtime acts as. Default a local admin. */
+  principal?: Principal;
+  /** A prom-client Registry of the host service; default a private one. */
+  metrics?: Registry;
+  /** Time source; tests inject a manual clock. */
+  clock?: Clock;
+  /** Environment to read MLOPS_* from; default process.env. */
+  env?: Record<string, string | undefined>;
+}

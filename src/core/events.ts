@@ -1,0 +1,45 @@
+import { EventEmitter } from 'eventemitter3';
+
+/**
+ * Events the runtime emits. Domain modules add their events here so that every listener is typed.
+ * Each payload is one object, so fields can be added without breaking listeners.
+ */
+export interface MlopsEvents {
+  /** A store or provider could not be used as asked and the runtime fell back; never fatal. */
+  warning: [{ source: string; message: string; cause?: unknown }];
+  /** The runtime is closing; modules release what they hold. */
+  close: [];
+}
+
+type EventArgs<E, K extends keyof E> = E[K] extends unknown[] ? E[K] : never;
+
+/** A typed event bus on eventemitter3. Listener errors are not swallowed: they surface to the emitter. */
+export class EventBus<E extends { [K in keyof E]: unknown[] } = MlopsEvents> {
+  private readonly emitter = new EventEmitter();
+
+  on<K extends keyof E & string>(event: K, listener: (...args: EventArgs<E, K>) => void): () => void {
+    this.emitter.on(event, listener as (...args: unknown[]) => void);
+    return () => this.emitter.off(event, listener as (...args: unknown[]) => void);
+  }
+
+  once<K extends keyof E & string>(event: K, listener: (...args: EventArgs<E, K>) => void): () => void {
+    this.emitter.once(event, listener as (...args: unknown[]) => void);
+    return () => this.emitter.off(event, listener as (...args: unknown[]) => void);
+  }
+
+  off<K extends keyof E & string>(event: K, listener: (...args: EventArgs<E, K>) => void): void {
+    this.emitter.off(event, listener as (...args: unknown[]) => void);
+  }
+
+  emit<K extends keyof E & string>(event: K, ...args: EventArgs<E, K>): boolean {
+    return this.emitter.emit(event, ...args);
+  }
+
+  listenerCount<K extends keyof E & string>(event: K): number {
+    return this.emitter.listenerCount(event);
+  }
+
+  removeAllListeners(): void {
+    this.emitter.removeAllListeners();
+  }
+}

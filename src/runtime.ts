@@ -1,0 +1,149 @@
+import { resolve } from 'node:path';
+import type { BlobStore } from './adapters/blob/types.js';
+import { openLocalBlobStore } from './adapters/blob/local-store.js';
+import { openS3BlobStore } from './adapters/blob/s3-store.js';
+import type { KvStore } from './adapters/kv/types.js';
+import { createMemoryKvStore } from './adapters/kv/memory-store.js';
+import { openRedisKvStore } from './adapters/kv/redis-store.js';
+import type { SqlDriver } from './adapters/sql/types.js';
+import { openSqlite } from './adapters/sql/sqlite-driver.js';
+import { openPostgres } from './adapters/sql/postgres-driver.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { UnavailableError } from './core/errors.js';
+import { EventBus, type MlopsEvents } from './core/events.js';
+import { MetricsRegistry } from './core/metrics.js';
+import type { MlopsOptions } from './config/options.js';
+import { parseArtifactsUrl, parseMetadataUrl, parseOnlineUrl } from './config/store-urls.js';
+import { LOCAL_ADMIN, parsePrincipal, type Principal } from './governance/principal.js';
+
+/** The three stores a runtime stands on. */
+export interface MlopsStores {
+  metadata: SqlDriver;
+  artifacts: BlobStore;
+  online: KvStore;
+}
+
+/** Shared by a runtime and every `as()` view of it. */
+interface RuntimeCore {
+  stores: MlopsStores;
+  events: EventBus<MlopsEvents>;
+  metrics: MetricsRegistry;
+  clock: Clock;
+  dir: string;
+  closed: boolean;
+  closing?: Promise<void>;
+  ownedStores: Array<{ close(): Promise<void> }>;
+}
+
+/** One runtime: stores, events and metrics, acting as one principal. */
+export class Mlops {
+  /** @internal */
+  constructor(
+    private readonly core: RuntimeCore,
+    readonly principal: Principal,
+  ) {}
+
+  get stores(): MlopsStores {
+    this.assertOpen();
+    return this.core.stores;
+  }
+
+  get events(): EventBus<MlopsEvents> {
+    return this.core.events;
+  }
+
+  get metrics(): MetricsRegistry {
+    return this.core.metrics;
+  }
+
+  get clock(): Clock {
+    return this.core.clock;
+  }
+
+  /** Folder of the embedded defaults. */
+  get dir(): string {
+    return this.core.dir;
+  }
+
+  get closed(): boolean {
+    return this.core.closed;
+  }
+
+  /** The same runtime acting as another principal: same stores, its own permissions and audit trail. */
+  as(principal: Principal): Mlops {
+    this.assertOpen();
+    return new Mlops(this.core, parsePrincipal(principal));
+  }
+
+  /** Releases every handle the runtime opened (stores passed in as instances are the caller's). */
+  close(): Promise<void> {
+    const core = this.core;
+    core.closing ??= (async () => {
+      core.events.emit('close');
+      core.closed = true;
+      const results = await Promise.allSettled(core.ownedStores.map((s) => s.close()));
+      core.events.removeAllListeners();
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    })();
+    return core.closing;
+  }
+
+  private assertOpen(): void {
+    if (this.core.closed) throw new UnavailableError('This mlops runtime is closed');
+  }
+}
+
+/**
+ * Creates a runtime. With no options everything lives under `./.mlops` (SQLite, local files, memory);
+ * URLs or adapter instances select PostgreSQL, S3 and Redis.
+ */
+export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
+  const env = options.env ?? process.env;
+  const cwd = process.cwd();
+  const dir = resolve(cwd, options.dir ?? env.MLOPS_DIR ?? '.mlops');
+  const principal = options.principal === undefined ? { ...LOCAL_ADMIN, roles: [...LOCAL_ADMIN.roles] } : parsePrincipal(options.principal);
+  const clock = options.clock ?? systemClock;
+  const metadata = options.metadata ?? env.MLOPS_METADATA ?? `sqlite://${resolve(dir, 'mlops.db')}`;
+  const artifacts = options.artifacts ?? env.MLOPS_ARTIFACTS ?? resolve(dir, 'artifacts');
+  const online = options.online ?? env.MLOPS_ONLINE ?? 'memory';
+  // Parse every URL before opening anything, so a typo in the last one leaves nothing open.
+  const metadataTarget = typeof metadata === 'string' ? parseMetadataUrl(metadata, cwd) : undefined;
+  const artifactTarget = typeof artifacts === 'string' ? parseArtifactsUrl(artifacts, cwd) : undefined;
+  const onlineTarget = typeof online === 'string' ? parseOnlineUrl(online) : undefined;
+
+  const owned: Array<{ close(): Promise<void> }> = [];
+  try {
+    let metadataStore: SqlDriver;
+    if (typeof metadata !== 'string') metadataStore = metadata;
+    else if (metadataTarget?.kind === 'postgres') metadataStore = await openPostgres({ url: metadataTarget.url, clock });
+    else metadataStore = await openSqlite({ path: (metadataTarget as { path: string }).path, clock });
+    if (typeof metadata === 'string') owned.push(metadataStore);
+
+    let artifactStore: BlobStore;
+    if (typeof artifacts !== 'string') artifactStore = artifacts;
+    else if (artifactTarget?.kind === 's3') artifactStore = await openS3BlobStore(artifactTarget);
+    else artifactStore = await openLocalBlobStore({ root: (artifactTarget as { root: string }).root });
+    if (typeof artifacts === 'string') owned.push(artifactStore);
+
+    let onlineStore: KvStore;
+    if (typeof online !== 'string') onlineStore = online;
+    else if (onlineTarget?.kind === 'redis') onlineStore = await openRedisKvStore({ url: onlineTarget.url });
+    else onlineStore = createMemoryKvStore({ clock });
+    if (typeof online === 'string') owned.push(onlineStore);
+
+    const core: RuntimeCore = {
+      stores: { metadata: metadataStore, artifacts: artifactStore, online: onlineStore },
+      events: new EventBus<MlopsEvents>(),
+      metrics: new MetricsRegistry(options.metrics),
+      clock,
+      dir,
+      closed: false,
+      ownedStores: owned,
+    };
+    return new Mlops(core, principal);
+  } catch (err) {
+    await Promise.allSettled(owned.map((s) => s.close()));
+    throw err;
+  }
+}
