@@ -58,6 +58,9 @@ export async function openRedisKvStore(options: RedisKvOptions): Promise<KvStore
       connectTimeout: options.connectTimeoutMs ?? 5000,
       maxRetriesPerRequest: 3,
     });
+    // ioredis reconnects on its own and reports each failed attempt as an 'error' event; commands
+    // that fail meanwhile reject with their own error, so the event needs no handling beyond this.
+    client.on?.('error', () => undefined);
     try {
       await client.connect?.();
     } catch (err) {

@@ -21,4 +21,5 @@ export interface RedisLike {
   quit(): Promise<unknown>;
   disconnect(): void;
   status?: string;
+  on?(event: 'error', listener: (err: Error) => void): unknown;
 }
