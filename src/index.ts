@@ -41,3 +41,5 @@ export { validateBlobKey } from './adapters/blob/blob-key.js';
 
 export type { KvStore, KvHashWrite, KvHashRead, KvScanPage } from './adapters/kv/types.js';
 export { createMemoryKvStore, type MemoryKvOptions } from './adapters/kv/memory-store.js';
+
+export * from './tracking/index.js';

@@ -15,6 +15,7 @@ import { MetricsRegistry } from './core/metrics.js';
 import type { MlopsOptions } from './config/options.js';
 import { parseArtifactsUrl, parseMetadataUrl, parseOnlineUrl } from './config/store-urls.js';
 import { LOCAL_ADMIN, parsePrincipal, type Principal } from './governance/principal.js';
+import { Tracking, TrackingEngine } from './tracking/tracking.js';
 
 /** The three stores a runtime stands on. */
 export interface MlopsStores {
@@ -33,10 +34,13 @@ interface RuntimeCore {
   closed: boolean;
   closing?: Promise<void>;
   ownedStores: Array<{ close(): Promise<void> }>;
+  tracking: TrackingEngine;
 }
 
 /** One runtime: stores, events and metrics, acting as one principal. */
 export class Mlops {
+  private trackingView: Tracking | undefined;
+
   /** @internal */
   constructor(
     private readonly core: RuntimeCore,
@@ -46,6 +50,13 @@ export class Mlops {
   get stores(): MlopsStores {
     this.assertOpen();
     return this.core.stores;
+  }
+
+  /** Experiment tracking with MLflow's semantics. */
+  get tracking(): Tracking {
+    this.assertOpen();
+    this.trackingView ??= new Tracking(this.core.tracking, this.principal);
+    return this.trackingView;
   }
 
   get events(): EventBus<MlopsEvents> {
@@ -81,7 +92,9 @@ export class Mlops {
     core.closing ??= (async () => {
       core.events.emit('close');
       core.closed = true;
-      const results = await Promise.allSettled(core.ownedStores.map((s) => s.close()));
+      // Modules write what they still hold (buffered metrics) before the stores go away.
+      const flushed = await Promise.allSettled([core.tracking.close()]);
+      const results = [...flushed, ...(await Promise.allSettled(core.ownedStores.map((s) => s.close())))];
       core.events.removeAllListeners();
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
@@ -132,14 +145,18 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
     else onlineStore = createMemoryKvStore({ clock });
     if (typeof online === 'string') owned.push(onlineStore);
 
+    const events = new EventBus<MlopsEvents>();
+    const tracking = new TrackingEngine({ sql: metadataStore, blobs: artifactStore, clock, events });
+    await tracking.init();
     const core: RuntimeCore = {
       stores: { metadata: metadataStore, artifacts: artifactStore, online: onlineStore },
-      events: new EventBus<MlopsEvents>(),
+      events,
       metrics: new MetricsRegistry(options.metrics),
       clock,
       dir,
       closed: false,
       ownedStores: owned,
+      tracking,
     };
     return new Mlops(core, principal);
   } catch (err) {

@@ -9,6 +9,8 @@ export interface MlopsEvents {
   warning: [{ source: string; message: string; cause?: unknown }];
   /** The runtime is closing; modules release what they hold. */
   close: [];
+  'tracking.run.created': [{ runId: string; experimentId: string }];
+  'tracking.run.updated': [{ runId: string; status: string }];
 }
 
 type EventArgs<E, K extends keyof E> = E[K] extends unknown[] ? E[K] : never;

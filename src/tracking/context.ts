@@ -1,0 +1,12 @@
+import type { BlobStore } from '../adapters/blob/types.js';
+import type { SqlDriver } from '../adapters/sql/types.js';
+import type { Clock } from '../core/clock.js';
+import type { EventBus, MlopsEvents } from '../core/events.js';
+
+/** What the tracking stores need from the runtime. */
+export interface TrackingContext {
+  sql: SqlDriver;
+  blobs: BlobStore;
+  clock: Clock;
+  events: EventBus<MlopsEvents>;
+}

@@ -1,0 +1,84 @@
+import { InvalidArgumentError } from '../core/errors.js';
+import { LIMITS } from './limits.js';
+import type { NormalizedMetric, RunWriter } from './run-writes.js';
+
+export interface BufferOptions {
+  /** Flush when this many points wait. Default 1000 (one MLflow batch). */
+  maxItems?: number;
+  /** Flush at least this often (ms). Default 1000. */
+  flushIntervalMs?: number;
+}
+
+/**
+ * Metric points of one run batched in memory for training loops. Points are validated when logged,
+ * so a flush fails only when the store does; failed points stay queued and are retried. A logger
+ * that outruns the store waits (back-pressure) instead of growing memory without bound.
+ */
+export class MetricBuffer {
+  private pending: NormalizedMetric[] = [];
+  private inflight: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private lastError: unknown;
+  private readonly maxItems: number;
+  private readonly highWater: number;
+
+  constructor(
+    private readonly writer: RunWriter,
+    private readonly runId: string,
+    options: BufferOptions,
+    private readonly onBackgroundError: (err: unknown) => void,
+  ) {
+    this.maxItems = options.maxItems ?? LIMITS.batchMetrics;
+    const interval = options.flushIntervalMs ?? 1000;
+    if (!Number.isSafeInteger(this.maxItems) || this.maxItems < 1 || this.maxItems > LIMITS.batchMetrics) {
+      throw new InvalidArgumentError(`Invalid buffer.maxItems: ${this.maxItems} must be an integer from 1 to ${LIMITS.batchMetrics}`);
+    }
+    if (!Number.isSafeInteger(interval) || interval < 1) {
+      throw new InvalidArgumentError(`Invalid buffer.flushIntervalMs: ${interval} must be a positive integer`);
+    }
+    this.highWater = this.maxItems * 20;
+    this.timer = setInterval(() => void this.flush().catch(() => undefined), interval);
+    this.timer.unref();
+  }
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /** Queues points; resolves at once unless the queue is past its high-water mark. */
+  async add(points: NormalizedMetric[]): Promise<void> {
+    for (const p of points) this.pending.push(p);
+    if (this.pending.length >= this.maxItems) {
+      const flushing = this.flush();
+      if (this.pending.length >= this.highWater) await flushing;
+      else flushing.catch(() => undefined);
+    }
+  }
+
+  /** Writes everything queued so far; rejects with the store's error if a write failed. */
+  flush(): Promise<void> {
+    this.inflight = this.inflight.then(() => this.drain());
+    return this.inflight;
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      const chunk = this.pending.splice(0, this.maxItems);
+      try {
+        await this.writer.write(this.runId, { metrics: chunk, params: [], tags: [] });
+        this.lastError = undefined;
+      } catch (err) {
+        this.pending.unshift(...chunk);
+        if (this.lastError === undefined) this.onBackgroundError(err);
+        this.lastError = err;
+        throw err;
+      }
+    }
+  }
+}

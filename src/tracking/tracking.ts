@@ -1,0 +1,276 @@
+import type { Readable } from 'node:stream';
+import type { BlobInfo } from '../adapters/blob/types.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { Principal } from '../governance/principal.js';
+import { RunArtifacts, type ArtifactSource } from './artifacts.js';
+import type { TrackingContext } from './context.js';
+import { RunDatasets } from './datasets.js';
+import { ExperimentStore } from './experiment-store.js';
+import { MetricBuffer, type BufferOptions } from './metric-buffer.js';
+import { MetricHistory } from './metric-history.js';
+import { RunHandle, type RunOperations } from './run-handle.js';
+import { RunSearch } from './run-search.js';
+import { RunStore, type CreateRunInput, type UpdateRunInput } from './run-store.js';
+import { RunWriter, normalizeMetric, type BatchInput, type MetricInput, type NormalizedMetric } from './run-writes.js';
+import { TRACKING_MODULE, trackingMigrations } from './schema.js';
+import type {
+  ArtifactEntry,
+  DatasetInput,
+  Experiment,
+  Metric,
+  MetricHistoryPage,
+  Run,
+  RunInfo,
+  RunStatus,
+  SearchExperimentsOptions,
+  SearchExperimentsResult,
+  SearchRunsOptions,
+  SearchRunsResult,
+} from './types.js';
+
+export interface StartRunOptions extends CreateRunInput {
+  /**
+   * Batch metric points in memory and write them every `flushIntervalMs` or `maxItems` points, and on
+   * end(), flush() and runtime close. `true` uses the defaults (1000 points, 1 s).
+   */
+  buffered?: boolean | BufferOptions;
+}
+
+/** Shared by every principal's view of one runtime: stores and the open metric buffers. */
+export class TrackingEngine {
+  readonly experiments: ExperimentStore;
+  readonly runs: RunStore;
+  readonly writer: RunWriter;
+  readonly search: RunSearch;
+  readonly history: MetricHistory;
+  readonly artifacts: RunArtifacts;
+  readonly datasets: RunDatasets;
+  readonly buffers = new Map<string, MetricBuffer>();
+  private exitHook: (() => void) | undefined;
+
+  constructor(readonly ctx: TrackingContext) {
+    this.experiments = new ExperimentStore(ctx);
+    this.runs = new RunStore(ctx, this.experiments);
+    this.writer = new RunWriter(ctx, this.runs);
+    this.search = new RunSearch(ctx, this.runs);
+    this.history = new MetricHistory(ctx, this.runs);
+    this.artifacts = new RunArtifacts(ctx, this.runs);
+    this.datasets = new RunDatasets(ctx, this.runs);
+  }
+
+  /** Applies the tracking schema and creates the Default experiment. */
+  async init(): Promise<void> {
+    await this.ctx.sql.migrate(TRACKING_MODULE, trackingMigrations);
+    await this.experiments.ensureDefault();
+  }
+
+  openBuffer(runId: string, options: BufferOptions): MetricBuffer {
+    const buffer = new MetricBuffer(this.writer, runId, options, (err) =>
+      this.ctx.events.emit('warning', { source: 'tracking', message: `Buffered metrics of run ${runId} could not be written yet; they stay queued`, cause: err }),
+    );
+    this.buffers.set(runId, buffer);
+    if (this.exitHook === undefined) {
+      // A script that ends without calling end() or close() still gets its points written.
+      this.exitHook = () => {
+        for (const b of this.buffers.values()) if (b.size > 0) void b.flush().catch(() => undefined);
+      };
+      process.on('beforeExit', this.exitHook);
+    }
+    return buffer;
+  }
+
+  releaseBuffer(runId: string): void {
+    this.buffers.delete(runId);
+  }
+
+  /** Flushes every buffer; called before the runtime closes its stores. */
+  async close(): Promise<void> {
+    const results = await Promise.allSettled([...this.buffers.values()].map((b) => b.close()));
+    this.buffers.clear();
+    if (this.exitHook) process.off('beforeExit', this.exitHook);
+    this.exitHook = undefined;
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}
+
+/**
+ * Experiment tracking with MLflow's semantics: `ml.tracking`. Runs record the acting principal as
+ * their user.
+ */
+export class Tracking {
+  private readonly ops: RunOperations;
+
+  constructor(
+    private readonly engine: TrackingEngine,
+    private readonly principal: Principal,
+  ) {
+    this.ops = {
+      logBatch: (runId, input) => this.logBatch(runId, input),
+      normalizeMetrics: (metrics) => this.normalizeMetrics(metrics),
+      deleteTag: (runId, key) => this.deleteTag(runId, key),
+      logArtifact: (runId, path, source) => this.logArtifact(runId, path, source),
+      logArtifacts: (runId, dir, artifactPath) => this.logArtifacts(runId, dir, artifactPath),
+      logInputs: (runId, datasets) => this.logInputs(runId, datasets),
+      updateRun: (runId, input) => this.updateRun(runId, input),
+      getRunInfo: (runId) => engine.runs.getInfo(runId),
+      releaseBuffer: (runId) => engine.releaseBuffer(runId),
+      now: () => engine.ctx.clock.now(),
+    };
+  }
+
+  // Experiments
+
+  createExperiment(input: { name: string; tags?: Record<string, string> }): Promise<Experiment> {
+    return this.engine.experiments.create(input);
+  }
+
+  getExperiment(experimentId: string): Promise<Experiment> {
+    return this.engine.experiments.get(experimentId);
+  }
+
+  getExperimentByName(name: string): Promise<Experiment> {
+    return this.engine.experiments.getByName(name);
+  }
+
+  searchExperiments(options: SearchExperimentsOptions = {}): Promise<SearchExperimentsResult> {
+    return this.engine.experiments.search(options);
+  }
+
+  renameExperiment(experimentId: string, newName: string): Promise<Experiment> {
+    return this.engine.experiments.rename(experimentId, newName);
+  }
+
+  deleteExperiment(experimentId: string): Promise<void> {
+    return this.engine.experiments.delete(experimentId);
+  }
+
+  restoreExperiment(experimentId: string): Promise<void> {
+    return this.engine.experiments.restore(experimentId);
+  }
+
+  setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
+    return this.engine.experiments.setTag(experimentId, key, value);
+  }
+
+  deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    return this.engine.experiments.deleteTag(experimentId, key);
+  }
+
+  // Runs
+
+  async startRun(options: StartRunOptions = {}): Promise<RunHandle> {
+    const bufferOptions = options.buffered === true ? {} : options.buffered === false ? undefined : options.buffered;
+    if (bufferOptions !== undefined && (bufferOptions === null || typeof bufferOptions !== 'object')) {
+      throw new InvalidArgumentError('Invalid buffered: expected true or { maxItems, flushIntervalMs }');
+    }
+    const info = await this.engine.runs.create(options, this.principal.id);
+    const buffer = bufferOptions === undefined ? undefined : this.engine.openBuffer(info.runId, bufferOptions);
+    return new RunHandle(this.ops, info, buffer);
+  }
+
+  /** A handle on an existing run, to log more to it. */
+  async resumeRun(runId: string): Promise<RunHandle> {
+    return new RunHandle(this.ops, await this.engine.runs.getActiveInfo(runId));
+  }
+
+  /** Runs `fn` in a new run; ends it FINISHED, or FAILED when `fn` throws (the error is rethrown). */
+  async withRun<T>(options: StartRunOptions, fn: (run: RunHandle) => Promise<T> | T): Promise<T> {
+    const run = await this.startRun(options);
+    let result: T;
+    try {
+      result = await fn(run);
+    } catch (err) {
+      await run.end('FAILED').catch(() => undefined);
+      throw err;
+    }
+    await run.end('FINISHED');
+    return result;
+  }
+
+  getRun(runId: string): Promise<Run> {
+    return this.engine.runs.get(runId);
+  }
+
+  updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
+    return this.engine.runs.update(runId, input);
+  }
+
+  endRun(runId: string, status: RunStatus = 'FINISHED', endTime?: number): Promise<RunInfo> {
+    return this.engine.runs.update(runId, { status, endTime: endTime ?? this.engine.ctx.clock.now() });
+  }
+
+  deleteRun(runId: string): Promise<void> {
+    return this.engine.runs.setStage(runId, 'deleted');
+  }
+
+  restoreRun(runId: string): Promise<void> {
+    return this.engine.runs.setStage(runId, 'active');
+  }
+
+  searchRuns(options: SearchRunsOptions): Promise<SearchRunsResult> {
+    return this.engine.search.search(options);
+  }
+
+  // Params, metrics, tags
+
+  logParam(runId: string, key: string, value: unknown): Promise<void> {
+    return this.logBatch(runId, { params: [{ key, value }] });
+  }
+
+  logMetric(runId: string, key: string, value: number, options: { step?: number; timestamp?: number } = {}): Promise<void> {
+    return this.logBatch(runId, { metrics: [{ key, value, ...options }] });
+  }
+
+  setTag(runId: string, key: string, value: unknown): Promise<void> {
+    return this.logBatch(runId, { tags: [{ key, value }] });
+  }
+
+  deleteTag(runId: string, key: string): Promise<void> {
+    return this.engine.writer.deleteTag(runId, key);
+  }
+
+  /** Metrics, params and tags in one transaction, all or nothing, within MLflow's batch limits. */
+  logBatch(runId: string, input: BatchInput): Promise<void> {
+    return this.engine.writer.logBatch(runId, input);
+  }
+
+  logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+    return this.engine.datasets.log(runId, datasets);
+  }
+
+  getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+    return this.engine.history.all(runId, key);
+  }
+
+  getMetricHistoryPage(runId: string, key: string, options: { maxResults?: number; pageToken?: string } = {}): Promise<MetricHistoryPage> {
+    return this.engine.history.page(runId, key, options);
+  }
+
+  // Artifacts
+
+  logArtifact(runId: string, path: string, source: ArtifactSource): Promise<BlobInfo> {
+    return this.engine.artifacts.log(runId, path, source);
+  }
+
+  logArtifacts(runId: string, dir: string, artifactPath?: string): Promise<number> {
+    return this.engine.artifacts.logDirectory(runId, dir, artifactPath);
+  }
+
+  listArtifacts(runId: string, path?: string): Promise<ArtifactEntry[]> {
+    return this.engine.artifacts.list(runId, path);
+  }
+
+  downloadArtifact(runId: string, path: string): Promise<Uint8Array> {
+    return this.engine.artifacts.download(runId, path);
+  }
+
+  openArtifact(runId: string, path: string): Promise<Readable> {
+    return this.engine.artifacts.open(runId, path);
+  }
+
+  private normalizeMetrics(metrics: MetricInput[]): NormalizedMetric[] {
+    const now = this.engine.ctx.clock.now();
+    return metrics.map((m, i) => normalizeMetric(m, `metrics[${i}]`, now));
+  }
+}
