@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { table, writeResults } from './lib/report.js';
 import type { BenchContext, BenchSuite } from './lib/types.js';
 import { adaptersSuite } from './suites/adapters.js';
+import { trackingSuite } from './suites/tracking.js';
 
-const suites: BenchSuite[] = [adaptersSuite];
+const suites: BenchSuite[] = [adaptersSuite, trackingSuite];
 
 const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

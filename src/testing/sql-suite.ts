@@ -58,6 +58,16 @@ export function sqlDriverSuite(name: string, factory: () => Promise<SqlDriver>, 
         expect(Number(rows[1]?.flag)).toBe(0);
       }));
 
+    it('reads rows as arrays in select-list order', () =>
+      withDriver(async (db) => {
+        await makeTable(db);
+        await db.insertMany('items', ['name', 'qty'], [['a', 1], ['b', 2]]);
+        expect(await db.queryArrays('SELECT qty, name FROM items WHERE qty >= ? ORDER BY qty', [1])).toEqual([[1, 'a'], [2, 'b']]);
+        await db.transaction(async (tx) => {
+          expect(await tx.queryArrays('SELECT name FROM items WHERE qty = ?', [2])).toEqual([['b']]);
+        });
+      }));
+
     it('leaves question marks inside literals alone', () =>
       withDriver(async (db) => {
         const rows = await db.query<{ q: string; v: string }>("SELECT '?' AS q, ? AS v", ['x']);

@@ -34,11 +34,15 @@ export function normpath(path: string): string {
   return joined === '' ? '.' : joined;
 }
 
+// Training loops log the same few keys millions of times: remember the ones already checked.
+const validKeys = new Set<string>();
+
 /**
  * Checks a param, metric or tag key as MLflow does: the allowed characters, the length, and that it
  * names one file path only (`a/../b` or `a//b` would alias another key).
  */
 export function checkKey(key: unknown, field: string): string {
+  if (typeof key === 'string' && validKeys.has(key)) return key;
   if (typeof key !== 'string' || key.length === 0) {
     throw new InvalidArgumentError(`Invalid ${field}: ${JSON.stringify(key)} must be a non-empty string`);
   }
@@ -54,6 +58,8 @@ export function checkKey(key: unknown, field: string): string {
   if (norm !== key || norm === '.' || norm.startsWith('..') || norm.startsWith('/')) {
     throw new InvalidArgumentError(`Invalid ${field}: ${JSON.stringify(key)} would resolve to the path ${JSON.stringify(norm)}`);
   }
+  if (validKeys.size >= 10_000) validKeys.clear();
+  validKeys.add(key);
   return key;
 }
 

@@ -19,6 +19,7 @@ export class MetricBuffer {
   private inflight: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private lastError: unknown;
+  private fullPending = false;
   private readonly maxItems: number;
   private readonly highWater: number;
 
@@ -49,7 +50,7 @@ export class MetricBuffer {
   async add(points: NormalizedMetric[]): Promise<void> {
     for (const p of points) this.pending.push(p);
     if (this.pending.length >= this.maxItems) {
-      const flushing = this.flush();
+      const flushing = this.flushFull();
       if (this.pending.length >= this.highWater) await flushing;
       else flushing.catch(() => undefined);
     }
@@ -57,7 +58,23 @@ export class MetricBuffer {
 
   /** Writes everything queued so far; rejects with the store's error if a write failed. */
   flush(): Promise<void> {
-    this.inflight = this.inflight.then(() => this.drain());
+    this.inflight = this.inflight.catch(() => undefined).then(() => this.drain(1));
+    return this.inflight;
+  }
+
+  /**
+   * Writes full batches only. A training loop keeps adding while a batch is written; writing the
+   * few points that arrived meanwhile as their own transactions would cost a commit each.
+   */
+  private flushFull(): Promise<void> {
+    if (this.fullPending) return this.inflight;
+    this.fullPending = true;
+    this.inflight = this.inflight
+      .catch(() => undefined)
+      .then(() => this.drain(this.maxItems))
+      .finally(() => {
+        this.fullPending = false;
+      });
     return this.inflight;
   }
 
@@ -67,8 +84,8 @@ export class MetricBuffer {
     await this.flush();
   }
 
-  private async drain(): Promise<void> {
-    while (this.pending.length > 0) {
+  private async drain(atLeast: number): Promise<void> {
+    while (this.pending.length >= atLeast && this.pending.length > 0) {
       const chunk = this.pending.splice(0, this.maxItems);
       try {
         await this.writer.write(this.runId, { metrics: chunk, params: [], tags: [] });

@@ -4,7 +4,9 @@ export const TRACKING_MODULE = 'tracking';
 
 /**
  * Tracking tables. Metric history is append-only; `tracking_latest_metrics` keeps the latest value per
- * (run, key) so that search and getRun never scan the history. NaN is stored as value NULL with
+ * (run, key) so that search and getRun never scan the history. The history has no foreign key: a
+ * per-row parent check doubled the cost of logBatch (3.9 ms vs 2.1 ms per 1000 points); every write
+ * checks once, in its transaction, that the run exists and is active. NaN is stored as value NULL with
  * is_nan = 1 (SQLite cannot store NaN), the same on every dialect so searches agree.
  */
 export const trackingMigrations: Migration[] = [
@@ -26,7 +28,7 @@ export const trackingMigrations: Migration[] = [
         key ${d.text} NOT NULL,
         value ${d.text} NOT NULL,
         PRIMARY KEY (experiment_id, key)
-      );
+      )${d.clusteredSuffix};
       CREATE TABLE tracking_runs (
         run_id ${d.text} PRIMARY KEY,
         experiment_id ${d.bigint} NOT NULL REFERENCES tracking_experiments (experiment_id),
@@ -45,17 +47,17 @@ export const trackingMigrations: Migration[] = [
         key ${d.text} NOT NULL,
         value ${d.text} NOT NULL,
         PRIMARY KEY (run_id, key)
-      );
+      )${d.clusteredSuffix};
       CREATE INDEX tracking_params_key_value ON tracking_params (key, value);
       CREATE TABLE tracking_tags (
         run_id ${d.text} NOT NULL REFERENCES tracking_runs (run_id) ON DELETE CASCADE,
         key ${d.text} NOT NULL,
         value ${d.text} NOT NULL,
         PRIMARY KEY (run_id, key)
-      );
+      )${d.clusteredSuffix};
       CREATE INDEX tracking_tags_key_value ON tracking_tags (key, value);
       CREATE TABLE tracking_metrics (
-        run_id ${d.text} NOT NULL REFERENCES tracking_runs (run_id) ON DELETE CASCADE,
+        run_id ${d.text} NOT NULL,
         key ${d.text} NOT NULL,
         value ${d.double},
         is_nan INTEGER NOT NULL,
@@ -71,7 +73,7 @@ export const trackingMigrations: Migration[] = [
         timestamp ${d.bigint} NOT NULL,
         step ${d.bigint} NOT NULL,
         PRIMARY KEY (run_id, key)
-      );
+      )${d.clusteredSuffix};
       CREATE INDEX tracking_latest_metrics_key_value ON tracking_latest_metrics (key, value);
       CREATE TABLE tracking_datasets (
         dataset_id ${d.autoId},

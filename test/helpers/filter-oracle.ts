@@ -88,3 +88,34 @@ function lookup(run: FixtureRun, kind: string, key: string): string | number | n
   if (kind === 'tag') return ({ ...run.tags, 'mlflow.runName': run.name, 'mlflow.user': 'local' } as Record<string, string>)[key];
   return attribute(run, key);
 }
+
+function orderValue(run: FixtureRun, field: string): string | number | null {
+  const dot = field.indexOf('.');
+  const prefix = field.slice(0, dot);
+  const key = field.slice(dot + 1);
+  const kind = prefix === 'metrics' ? 'metric' : prefix === 'params' ? 'param' : prefix === 'tags' ? 'tag' : 'attribute';
+  const v = lookup(run, kind, key);
+  if (v === undefined || v === null || (typeof v === 'number' && Number.isNaN(v))) return null;
+  return v;
+}
+
+/** Sorts as searchRuns promises: each term with missing values last, then start_time DESC. */
+export function orderRuns(runs: FixtureRun[], orderBy: string[]): FixtureRun[] {
+  const terms = orderBy.map((t) => {
+    const [field, dir] = t.trim().split(/\s+/);
+    return { field: field as string, desc: (dir ?? '').toUpperCase() === 'DESC' };
+  });
+  return [...runs].sort((a, b) => {
+    for (const t of terms) {
+      const x = orderValue(a, t.field);
+      const y = orderValue(b, t.field);
+      if (x === null && y === null) continue;
+      if (x === null) return 1;
+      if (y === null) return -1;
+      if (x === y) continue;
+      const less = x < y;
+      return (less ? -1 : 1) * (t.desc ? -1 : 1);
+    }
+    return b.startTime - a.startTime;
+  });
+}

@@ -23,7 +23,8 @@ export function fixtureRuns(count = 40): FixtureRun[] {
     return {
       name: `run-${String(i).padStart(2, '0')}`,
       status: i % 3 === 1 ? 'FAILED' : i % 3 === 2 ? 'RUNNING' : 'FINISHED',
-      startTime: 1_700_000_000_000 + (i % 10) * 1000,
+      // Distinct start times: run ids are random per backend, so they must never decide an order.
+      startTime: 1_700_000_000_000 + ((i * 17) % count) * 1000,
       metrics,
       params,
       tags,

@@ -4,7 +4,8 @@ import type { Mlops } from '../../src/index.js';
 import type { FilterExpr } from '../../src/tracking/search/ast.js';
 import { parseFilter } from '../../src/tracking/search/parser.js';
 import { RUN_SEARCH_SCHEMA } from '../../src/tracking/search-entities.js';
-import { evaluate } from '../helpers/filter-oracle.js';
+import { evaluate, orderRuns } from '../helpers/filter-oracle.js';
+import { searchTuning } from '../../src/tracking/run-search.js';
 import { BACKENDS } from '../helpers/runtimes.js';
 import { fixtureRuns, loadFixture } from '../helpers/search-fixture.js';
 
@@ -38,7 +39,7 @@ const comparison: fc.Arbitrary<string> = fc.oneof(
   fc.tuple(fc.constantFrom('attributes.status', 'attr.status', 'run.run_name'), fc.boolean(), fc.uniqueArray(fc.constantFrom('FINISHED', 'FAILED', 'RUNNING', 'run-01', 'run-12'), { minLength: 1, maxLength: 3 })).map(
     ([f, not, vs]) => `${f} ${not ? 'NOT IN' : 'IN'} (${vs.map(quote).join(', ')})`,
   ),
-  fc.tuple(fc.constantFrom('attributes.start_time', 'attributes.created', 'attributes.end_time'), numOp, fc.integer({ min: 1_699_999_999_000, max: 1_700_000_010_000 })).map(([f, op, v]) => `${f} ${op} ${v}`),
+  fc.tuple(fc.constantFrom('attributes.start_time', 'attributes.created', 'attributes.end_time'), numOp, fc.integer({ min: 1_699_999_999_000, max: 1_700_000_041_000 })).map(([f, op, v]) => `${f} ${op} ${v}`),
 );
 
 const filter: fc.Arbitrary<string> = fc.letrec((tie) => ({
@@ -70,6 +71,46 @@ describe.skipIf(BACKENDS.some((b) => b.skip))('[postgres] random filters: SQLite
     } catch (err) {
       return `error:${(err as { code?: string }).code}`;
     }
+  }
+
+  const orderTerm = fc.tuple(
+    fc.constantFrom('metrics.auc', 'metrics.loss', 'metrics.sharpe', 'metrics.absent', 'params.lr', 'params.model', 'params.depth', 'tags.team', 'tags.note', 'attributes.start_time', 'attributes.end_time', 'attributes.run_name', 'attributes.status'),
+    fc.constantFrom('', ' ASC', ' DESC', ' desc'),
+  ).map(([f, d]) => `${f}${d}`);
+
+  async function pages(o: (typeof opened)[number], filter: string, orderBy: string[], maxResults: number): Promise<string[] | string> {
+    const names: string[] = [];
+    let pageToken: string | undefined;
+    try {
+      do {
+        const page = await o.ml.tracking.searchRuns({ experimentIds: [o.experimentId], filter, orderBy, maxResults, ...(pageToken ? { pageToken } : {}) });
+        names.push(...page.runs.map((r) => r.info.runName));
+        pageToken = page.nextPageToken;
+      } while (pageToken !== undefined && names.length <= RUNS.length);
+      return names;
+    } catch (err) {
+      return `error:${(err as { code?: string }).code}:${(err as Error).message}`;
+    }
+  }
+
+  for (const threshold of [3000, 0]) {
+    it(`ordered, paged searches agree with the reference (selective threshold ${threshold})`, async () => {
+      searchTuning.selectiveThreshold = threshold;
+      try {
+        await fc.assert(
+          fc.asyncProperty(fc.option(filter, { nil: '' }), fc.array(orderTerm, { maxLength: 2 }), fc.constantFrom(1, 3, 7, 50), async (text, orderBy, size) => {
+            const [sqlite, postgres] = await Promise.all(opened.map((o) => pages(o, text, orderBy, size)));
+            expect(sqlite, `${text} | ${orderBy.join(', ')} | ${size}`).toEqual(postgres);
+            const expr = parseFilter(text, RUN_SEARCH_SCHEMA);
+            const matching = RUNS.filter((r) => expr === undefined || evaluate(expr, r));
+            expect(sqlite, `${text} | ${orderBy.join(', ')}`).toEqual(orderRuns(matching, orderBy).map((r) => r.name));
+          }),
+          { numRuns: 150 },
+        );
+      } finally {
+        searchTuning.selectiveThreshold = 3000;
+      }
+    }, 120_000);
   }
 
   it('a generated filter gives the same runs everywhere', async () => {

@@ -11,6 +11,7 @@ export interface PgQueryConfig {
   text: string;
   values?: unknown[];
   name?: string;
+  rowMode?: 'array';
 }
 
 export interface PgPoolClient {

@@ -38,6 +38,7 @@ export const postgresDialect: SqlDialect = {
   double: 'DOUBLE PRECISION',
   blob: 'BYTEA',
   text: 'TEXT',
+  clusteredSuffix: '',
   maxParams: 65535,
 };
 
@@ -125,6 +126,11 @@ class PostgresDriver implements SqlDriver {
   async query<T = SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     this.assertOpen();
     return (await this.run(this.pool, sql, params)).rows as T[];
+  }
+
+  async queryArrays<T extends unknown[] = unknown[]>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    this.assertOpen();
+    return (await this.run(this.pool, sql, params, undefined, true)).rows as unknown as T[];
   }
 
   async exec(sql: string, params: readonly SqlValue[] = []): Promise<ExecResult> {
@@ -230,9 +236,10 @@ class PostgresDriver implements SqlDriver {
     sql: string,
     params: readonly SqlValue[],
     name?: string,
+    arrays = false,
   ): Promise<PgQueryResult> {
     try {
-      return await target.query({ text: this.text(sql), values: bindable(params), ...(name ? { name } : {}) });
+      return await target.query({ text: this.text(sql), values: bindable(params), ...(name ? { name } : {}), ...(arrays ? { rowMode: 'array' } : {}) });
     } catch (err) {
       throw mapSqlError(err, sql);
     }
@@ -255,6 +262,10 @@ class PostgresDriver implements SqlDriver {
       query: async <T = SqlRow>(sql: string, params: readonly SqlValue[] = []) => {
         check();
         return (await this.run(client, sql, params)).rows as T[];
+      },
+      queryArrays: async <T extends unknown[]>(sql: string, params: readonly SqlValue[] = []) => {
+        check();
+        return (await this.run(client, sql, params, undefined, true)).rows as unknown as T[];
       },
       exec: async (sql, params = []) => {
         check();

@@ -160,7 +160,12 @@ export function compileFilter(expr: FilterExpr | undefined, entity: SqlEntity, d
  * Compiles order terms: LEFT JOINs for metric/param/tag terms and the ORDER BY list. Records without
  * the key sort last either way; text is compared byte-wise on every dialect so pages agree.
  */
-export function compileOrder(terms: readonly OrderTerm[], entity: SqlEntity, dialect: SqlDialectName): { joins: string; joinParams: SqlValue[]; orderBy: string } {
+export function compileOrder(
+  terms: readonly OrderTerm[],
+  entity: SqlEntity,
+  dialect: SqlDialectName,
+  aliasPrefix = 'o',
+): { joins: string; joinParams: SqlValue[]; orderBy: string } {
   const joins: string[] = [];
   const joinParams: SqlValue[] = [];
   const order: string[] = [];
@@ -175,7 +180,7 @@ export function compileOrder(terms: readonly OrderTerm[], entity: SqlEntity, dia
     }
     const child = entity.children[term.field.kind];
     if (child === undefined) throw new InvalidArgumentError(`Invalid orderBy[${i}]: ${term.field.kind}s cannot be ordered on here`);
-    const alias = `o${i}`;
+    const alias = `${aliasPrefix}${i}`;
     joins.push(`LEFT JOIN ${child.table} ${alias} ON ${alias}.${child.fk} = ${entity.alias}.${entity.idColumn} AND ${alias}.key = ?`);
     joinParams.push(term.field.key);
     const value = term.field.kind === 'metric' ? `${alias}.value` : textual(`${alias}.value`);
@@ -183,4 +188,45 @@ export function compileOrder(terms: readonly OrderTerm[], entity: SqlEntity, dia
   });
   for (const t of entity.tieBreakers) order.push(`${t.text ? textual(t.column) : t.column} ${t.descending ? 'DESC' : 'ASC'}`);
   return { joins: joins.join(' '), joinParams, orderBy: order.join(', ') };
+}
+
+/** The conjuncts of a top-level AND chain (the whole expression when it is not an AND). */
+export function topLevelConjuncts(expr: FilterExpr | undefined): FilterExpr[] {
+  if (expr === undefined) return [];
+  if (expr.kind === 'and') return [...topLevelConjuncts(expr.left), ...topLevelConjuncts(expr.right)];
+  return [expr];
+}
+
+/** A conjunct that an index on (key, value) of a child table can answer. */
+export interface DriverCondition {
+  table: string;
+  fk: string;
+  /** Conditions on alias `d`, starting with the key. */
+  sql: string;
+  params: SqlValue[];
+}
+
+/**
+ * Returns the index-answerable form of a conjunct (metric range or equality, param/tag equality or
+ * IN, key present), or undefined. Used to start a search from the few rows a selective filter
+ * matches instead of from every run.
+ */
+export function compileDriver(expr: FilterExpr, entity: SqlEntity): DriverCondition | undefined {
+  if (expr.kind !== 'compare' && expr.kind !== 'in' && expr.kind !== 'null') return undefined;
+  if (expr.field.kind === 'attribute') return undefined;
+  const child = entity.children[expr.field.kind];
+  if (child === undefined) return undefined;
+  const base = { table: child.table, fk: child.fk };
+  if (expr.kind === 'null') return expr.negated ? { ...base, sql: 'd.key = ?', params: [expr.field.key] } : undefined;
+  if (expr.kind === 'in') {
+    if (expr.negated) return undefined;
+    return { ...base, sql: `d.key = ? AND d.value IN (${expr.values.map(() => '?').join(', ')})`, params: [expr.field.key, ...expr.values] };
+  }
+  const op = expr.op;
+  if (expr.field.kind === 'metric' && (op === '=' || op === '>' || op === '>=' || op === '<' || op === '<=')) {
+    // NaN is stored as NULL, which no comparison matches: the (key, value) index answers alone.
+    return { ...base, sql: `d.key = ? AND d.value ${op} ?`, params: [expr.field.key, expr.value] };
+  }
+  if (expr.field.kind !== 'metric' && op === '=') return { ...base, sql: 'd.key = ? AND d.value = ?', params: [expr.field.key, expr.value] };
+  return undefined;
 }
