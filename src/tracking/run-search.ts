@@ -16,7 +16,7 @@ import type { SearchRunsOptions, SearchRunsResult } from './types.js';
  * Planner settings. A filter matching fewer index entries than `selectiveThreshold` starts the query
  * from those entries. Tests lower it to 0 to exercise the other plans on small data.
  */
-export const searchTuning = { selectiveThreshold: 3000 };
+export const searchTuning = { selectiveThreshold: 3000, estimateOnPostgres: false };
 
 interface Query {
   scope: Compiled;
@@ -30,7 +30,8 @@ interface Query {
  * searchRuns: the filter is parsed to an AST and compiled to parameterised SQL (no user text is ever
  * part of the SQL), ordered totally (caller's terms, then start_time DESC, run_id) so that page
  * tokens are stable. Three plans, so that 100k-run experiments answer in milliseconds:
- *  - a selective indexable condition (metric range, param equality) starts from its index entries;
+ *  - a selective indexable condition (metric range, param equality) starts from its index entries
+ *    (SQLite; PostgreSQL's cost-based planner makes that choice itself from its statistics);
  *  - else, ordering by a metric walks that metric's (key, value) index and stops at the page end
  *    (runs without the metric follow, as a second segment);
  *  - else the runs are walked in start_time order, which their index gives.
@@ -78,7 +79,8 @@ export class RunSearch {
   private async selectiveDriver(conjuncts: ReturnType<typeof topLevelConjuncts>): Promise<DriverCondition | undefined> {
     let best: { driver: DriverCondition; count: number } | undefined;
     const cap = searchTuning.selectiveThreshold;
-    if (cap <= 0) return undefined;
+    // PostgreSQL's planner weighs selectivity from its own statistics; SQLite's needs this hint.
+    if (cap <= 0 || (this.ctx.sql.dialect.name === 'postgres' && !searchTuning.estimateOnPostgres)) return undefined;
     for (const conjunct of conjuncts.slice(0, 4)) {
       const driver = compileDriver(conjunct, RUN_SQL_ENTITY);
       if (driver === undefined) continue;
