@@ -1,61 +1,70 @@
-// `npm run demo`: what the runtime does today, on the embedded default (./.mlops), with no services.
-// It grows into the full trading-signal walkthrough as tracking, registry, features, serving and
-// monitoring land; every step it prints has run for real.
+// `npm run demo`: the trading-signal walkthrough on the embedded default (./.mlops), no services.
+// Each step prints as it runs; the process exits non-zero if any step fails. It grows as the
+// registry, features, serving and monitoring modules land.
 import { createMlops } from '../src/index.js';
+import { auc, marketSamples, predict, trainLogistic } from './synthetic-market.js';
 
-function step(title: string): () => void {
+function step(title: string): (detail?: string) => void {
   const t0 = performance.now();
   process.stdout.write(`• ${title} … `);
-  return () => process.stdout.write(`done in ${(performance.now() - t0).toFixed(1)} ms\n`);
+  return (detail) => process.stdout.write(`done in ${(performance.now() - t0).toFixed(0)} ms${detail ? ` (${detail})` : ''}\n`);
 }
 
 const ml = await createMlops();
 try {
-  process.stdout.write(`mlops runtime in ${ml.dir} as ${ml.principal.id} (${ml.principal.roles.join(', ')})\n`);
-  const db = ml.stores.metadata;
+  process.stdout.write(`mlops runtime in ${ml.dir} as ${ml.principal.id} (${ml.principal.roles.join(', ')})\n\n`);
 
-  let done = step('migrating the demo schema (versioned, safe for concurrent starts)');
-  await db.migrate('demo', [
-    { version: 1, name: 'ticks', up: `CREATE TABLE IF NOT EXISTS demo_ticks (symbol TEXT NOT NULL, ts ${db.dialect.bigint} NOT NULL, px ${db.dialect.double} NOT NULL, PRIMARY KEY (symbol, ts))` },
-  ]);
-  done();
+  let done = step('creating the experiment ai-001-signal');
+  const name = 'ai-001-signal';
+  const exp = await ml.tracking.getExperimentByName(name).catch(() => ml.tracking.createExperiment({ name, tags: { desk: 'equities', owner: 'quant-team' } }));
+  done(`id ${exp.experimentId}`);
 
-  const symbols = ['AAPL', 'MSFT', 'NVDA', 'AMZN'];
-  const start = Date.now();
-  const rows = symbols.flatMap((symbol, s) =>
-    Array.from({ length: 25_000 }, (_, i) => [symbol, start + i, 100 + s * 50 + Math.sin(i / 100) * 5] as [string, number, number]),
-  );
-  done = step(`writing ${rows.length.toLocaleString('en-US')} ticks in one transaction`);
-  const t0 = performance.now();
-  await db.insertMany('demo_ticks', ['symbol', 'ts', 'px'], rows, { onConflict: 'ON CONFLICT (symbol, ts) DO UPDATE SET px = excluded.px' });
-  const insertMs = performance.now() - t0;
-  done();
+  const train = marketSamples(4000, 7);
+  const test = marketSamples(1000, 8);
+  const grid = [
+    { lr: 0.05, epochs: 60, l2: 0 },
+    { lr: 0.2, epochs: 60, l2: 0.001 },
+    { lr: 0.5, epochs: 60, l2: 0.01 },
+  ];
+  const runIds: string[] = [];
+  for (const params of grid) {
+    done = step(`training logistic regression lr=${params.lr} l2=${params.l2}, logging every epoch`);
+    const result = await ml.tracking.withRun({ experimentId: exp.experimentId, name: `logreg-lr${params.lr}`, tags: { model: 'logistic' }, buffered: true }, async (run) => {
+      await run.logParams(params);
+      await run.logInputs([{ dataset: { name: 'synthetic-ticks', digest: 'seed-7-4000', sourceType: 'generated', source: 'demo/synthetic-market.ts' }, tags: [{ key: 'mlflow.data.context', value: 'training' }] }]);
+      const weights = await trainLogistic(train, params, (epoch, loss, w) => {
+        const testAuc = auc(test.map((s) => predict(w, s.features)), test.map((s) => s.label));
+        return run.logMetrics({ loss, test_auc: testAuc }, { step: epoch });
+      });
+      const testAuc = auc(test.map((s) => predict(weights, s.features)), test.map((s) => s.label));
+      await run.logArtifact('model/weights.json', Buffer.from(JSON.stringify({ weights, features: ['ret5m', 'vol_z', 'spread_bp'] })));
+      return { runId: run.runId, testAuc };
+    });
+    runIds.push(result.runId);
+    done(`test AUC ${result.testAuc.toFixed(4)}`);
+  }
 
-  done = step('computing the average price per symbol in SQL');
-  const stats = await db.query<{ symbol: string; avg_px: number; n: number }>(
-    'SELECT symbol, AVG(px) AS avg_px, COUNT(*) AS n FROM demo_ticks WHERE ts >= ? GROUP BY symbol ORDER BY symbol',
-    [start],
-  );
-  done();
+  done = step('searching this session’s runs for the best test AUC');
+  const quoted = runIds.map((id) => `'${id}'`).join(', ');
+  const best = await ml.tracking.searchRuns({
+    experimentIds: [exp.experimentId],
+    filter: `attributes.run_id IN (${quoted}) AND metrics.test_auc > 0.5`,
+    orderBy: ['metrics.test_auc DESC'],
+    maxResults: 1,
+  });
+  const winner = best.runs[0];
+  if (winner === undefined) throw new Error('search found no run');
+  done(`${winner.info.runName}: AUC ${winner.data.metrics.test_auc?.toFixed(4)}, lr ${winner.data.params.lr}`);
 
-  done = step('storing a report artifact atomically, with its sha256');
-  const report = JSON.stringify({ generatedAt: new Date().toISOString(), stats }, null, 2);
-  const info = await ml.stores.artifacts.put('demo/report.json', report);
-  done();
-
-  done = step('pushing latest features to the online store and reading them in one round trip');
-  await ml.stores.online.hsetMany(stats.map((s) => ({ key: `px:${s.symbol}`, fields: { avg_px: String(s.avg_px) }, ttlMs: 600_000 })));
-  const online = await ml.stores.online.hmgetMany(stats.map((s) => ({ key: `px:${s.symbol}`, fields: ['avg_px'] })));
-  done();
+  const history = await ml.tracking.getMetricHistory(winner.info.runId, 'loss');
+  const artifacts = await ml.tracking.listArtifacts(winner.info.runId, 'model');
 
   process.stdout.write('\nSummary\n');
-  for (const [i, s] of stats.entries()) {
-    process.stdout.write(`  ${s.symbol.padEnd(5)} ticks=${Number(s.n).toLocaleString('en-US')} avg_px=${Number(s.avg_px).toFixed(3)} online=${Number(online[i]?.[0]).toFixed(3)}\n`);
-  }
-  process.stdout.write(`  insert rate: ${Math.round(rows.length / (insertMs / 1000)).toLocaleString('en-US')} rows/s\n`);
-  process.stdout.write(`  artifact: ${ml.stores.artifacts.uri}/demo/report.json (${info.size} bytes, sha256 ${info.sha256.slice(0, 16)}…)\n`);
-  const mismatch = stats.some((s, i) => Number(online[i]?.[0]) !== Number(s.avg_px));
-  if (stats.length !== symbols.length || mismatch) throw new Error('demo check failed: online values differ from SQL');
+  process.stdout.write(`  runs this session: ${runIds.length}, best ${winner.info.runName} (${winner.info.runId})\n`);
+  process.stdout.write(`  loss: ${history[0]?.value.toFixed(4)} at epoch 0 -> ${history.at(-1)?.value.toFixed(4)} at epoch ${history.at(-1)?.step}\n`);
+  process.stdout.write(`  artifacts: ${artifacts.map((a) => `${a.path} (${a.fileSize} bytes)`).join(', ')}\n`);
+  process.stdout.write(`  everything is in ${ml.dir} (SQLite + files); rerun to add more runs\n`);
+  if (history.length !== 60 || (winner.data.metrics.test_auc ?? 0) < 0.7) throw new Error('demo check failed: training did not converge');
 } finally {
   await ml.close();
 }
