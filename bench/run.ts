@@ -6,8 +6,9 @@ import { table, writeResults } from './lib/report.js';
 import type { BenchContext, BenchSuite } from './lib/types.js';
 import { adaptersSuite } from './suites/adapters.js';
 import { trackingSuite } from './suites/tracking.js';
+import { registrySuite } from './suites/registry.js';
 
-const suites: BenchSuite[] = [adaptersSuite, trackingSuite];
+const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite];
 
 const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -43,3 +43,7 @@ export type { KvStore, KvHashWrite, KvHashRead, KvScanPage } from './adapters/kv
 export { createMemoryKvStore, type MemoryKvOptions } from './adapters/kv/memory-store.js';
 
 export * from './tracking/index.js';
+export * from './registry/index.js';
+export { Authorizer, BUILT_IN_ROLES, RESOURCE_KINDS, ACTIONS, type RoleGrants, type ResourceKind, type Action } from './governance/rbac.js';
+export { Audit } from './governance/audit.js';
+export type { AuditRecord, AuditQuery, AuditVerification, AuditEntry } from './governance/audit-log.js';

@@ -16,6 +16,11 @@ import type { MlopsOptions } from './config/options.js';
 import { parseArtifactsUrl, parseMetadataUrl, parseOnlineUrl } from './config/store-urls.js';
 import { LOCAL_ADMIN, parsePrincipal, type Principal } from './governance/principal.js';
 import { Tracking, TrackingEngine } from './tracking/tracking.js';
+import { Audit } from './governance/audit.js';
+import { AuditLog } from './governance/audit-log.js';
+import { GOVERNANCE_MODULE, governanceMigrations } from './governance/audit-schema.js';
+import { Authorizer } from './governance/rbac.js';
+import { Registry, RegistryEngine } from './registry/registry.js';
 
 /** The three stores a runtime stands on. */
 export interface MlopsStores {
@@ -35,11 +40,16 @@ interface RuntimeCore {
   closing?: Promise<void>;
   ownedStores: Array<{ close(): Promise<void> }>;
   tracking: TrackingEngine;
+  auditLog: AuditLog;
+  authz: Authorizer;
+  registry: RegistryEngine;
 }
 
 /** One runtime: stores, events and metrics, acting as one principal. */
 export class Mlops {
   private trackingView: Tracking | undefined;
+  private auditView: Audit | undefined;
+  private registryView: Registry | undefined;
 
   /** @internal */
   constructor(
@@ -55,8 +65,27 @@ export class Mlops {
   /** Experiment tracking with MLflow's semantics. */
   get tracking(): Tracking {
     this.assertOpen();
-    this.trackingView ??= new Tracking(this.core.tracking, this.principal);
+    this.trackingView ??= new Tracking(this.core.tracking, this.principal, this.core.authz);
     return this.trackingView;
+  }
+
+  /** The model registry: versions, approvals (four eyes), aliases. */
+  get registry(): Registry {
+    this.assertOpen();
+    this.registryView ??= new Registry(this.core.registry, this.principal, this.core.authz);
+    return this.registryView;
+  }
+
+  /** The hash-chained audit log: query and verify. */
+  get audit(): Audit {
+    this.assertOpen();
+    this.auditView ??= new Audit(this.core.auditLog, this.principal, this.core.authz);
+    return this.auditView;
+  }
+
+  /** Decides what each principal may do (built-in and configured roles). */
+  get authorizer(): Authorizer {
+    return this.core.authz;
   }
 
   get events(): EventBus<MlopsEvents> {
@@ -93,6 +122,7 @@ export class Mlops {
       core.events.emit('close');
       core.closed = true;
       // Modules write what they still hold (buffered metrics) before the stores go away.
+      core.registry.close();
       const flushed = await Promise.allSettled([core.tracking.close()]);
       const results = [...flushed, ...(await Promise.allSettled(core.ownedStores.map((s) => s.close())))];
       core.events.removeAllListeners();
@@ -120,7 +150,8 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
   const metadata = options.metadata ?? env.MLOPS_METADATA ?? `sqlite://${resolve(dir, 'mlops.db')}`;
   const artifacts = options.artifacts ?? env.MLOPS_ARTIFACTS ?? resolve(dir, 'artifacts');
   const online = options.online ?? env.MLOPS_ONLINE ?? 'memory';
-  // Parse every URL before opening anything, so a typo in the last one leaves nothing open.
+  // Check roles and parse every URL before opening anything, so a typo leaves nothing open.
+  new Authorizer(options.roles ?? {});
   const metadataTarget = typeof metadata === 'string' ? parseMetadataUrl(metadata, cwd) : undefined;
   const artifactTarget = typeof artifacts === 'string' ? parseArtifactsUrl(artifacts, cwd) : undefined;
   const onlineTarget = typeof online === 'string' ? parseOnlineUrl(online) : undefined;
@@ -146,8 +177,13 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
     if (typeof online === 'string') owned.push(onlineStore);
 
     const events = new EventBus<MlopsEvents>();
-    const tracking = new TrackingEngine({ sql: metadataStore, blobs: artifactStore, clock, events });
+    const authz = new Authorizer(options.roles ?? {});
+    await metadataStore.migrate(GOVERNANCE_MODULE, governanceMigrations);
+    const auditLog = new AuditLog(metadataStore, clock);
+    const tracking = new TrackingEngine({ sql: metadataStore, blobs: artifactStore, clock, events, audit: auditLog });
     await tracking.init();
+    const registry = new RegistryEngine({ sql: metadataStore, blobs: artifactStore, clock, events, audit: auditLog }, tracking, options.registry);
+    await registry.init();
     const core: RuntimeCore = {
       stores: { metadata: metadataStore, artifacts: artifactStore, online: onlineStore },
       events,
@@ -157,6 +193,9 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
       closed: false,
       ownedStores: owned,
       tracking,
+      auditLog,
+      authz,
+      registry,
     };
     return new Mlops(core, principal);
   } catch (err) {

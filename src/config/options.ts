@@ -4,6 +4,8 @@ import type { KvStore } from '../adapters/kv/types.js';
 import type { SqlDriver } from '../adapters/sql/types.js';
 import type { Clock } from '../core/clock.js';
 import type { Principal } from '../governance/principal.js';
+import type { RoleGrants } from '../governance/rbac.js';
+import type { RegistryOptions } from '../registry/registry.js';
 
 /**
  * Configuration of one runtime. Every store is a URL or an adapter instance; what is left out comes
@@ -20,6 +22,13 @@ export interface MlopsOptions {
   online?: string | KvStore;
   /** Who this runtime acts as. Default a local admin. */
   principal?: Principal;
+  /**
+   * Custom roles beside the built-in viewer, data-scientist, reviewer, service and admin:
+   * `{ 'risk-officer': { registered_model: ['read', 'approve'], audit: ['read'] } }`.
+   */
+  roles?: Record<string, RoleGrants>;
+  /** Registry settings: how often to look for changes made by other processes. */
+  registry?: RegistryOptions;
   /** A prom-client Registry of the host service; default a private one. */
   metrics?: Registry;
   /** Time source; tests inject a manual clock. */

@@ -11,6 +11,11 @@ export interface MlopsEvents {
   close: [];
   'tracking.run.created': [{ runId: string; experimentId: string }];
   'tracking.run.updated': [{ runId: string; status: string }];
+  'registry.model.renamed': [{ from: string; to: string }];
+  'registry.version.created': [{ name: string; version: number; status: string }];
+  'registry.approval.changed': [{ name: string; version: number; from: string; to: string; actor: string; reason?: string }];
+  'registry.alias.set': [{ name: string; alias: string; version: number; previousVersion?: number }];
+  'registry.alias.removed': [{ name: string; alias: string; version: number; cause: 'deleted' | 'revoked' }];
 }
 
 type EventArgs<E, K extends keyof E> = E[K] extends unknown[] ? E[K] : never;

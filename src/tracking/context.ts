@@ -2,6 +2,7 @@ import type { BlobStore } from '../adapters/blob/types.js';
 import type { SqlDriver } from '../adapters/sql/types.js';
 import type { Clock } from '../core/clock.js';
 import type { EventBus, MlopsEvents } from '../core/events.js';
+import type { AuditSink } from '../governance/audit-log.js';
 
 /** What the tracking stores need from the runtime. */
 export interface TrackingContext {
@@ -9,4 +10,6 @@ export interface TrackingContext {
   blobs: BlobStore;
   clock: Clock;
   events: EventBus<MlopsEvents>;
+  /** Records governance-relevant changes (experiments created, renamed, deleted; runs deleted). */
+  audit: AuditSink;
 }

@@ -64,7 +64,7 @@ export class ExperimentStore {
     );
   }
 
-  async create(input: { name: string; tags?: Record<string, string> }): Promise<Experiment> {
+  async create(input: { name: string; tags?: Record<string, string> }, actor: string): Promise<Experiment> {
     if (input === null || typeof input !== 'object') throw new InvalidArgumentError('Invalid createExperiment: expected { name }');
     const name = checkName(input.name);
     const tags = checkTags(input.tags, 'tags');
@@ -84,6 +84,14 @@ export class ExperimentStore {
         if (tags.length > 0) {
           await tx.insertMany('tracking_experiment_tags', ['experiment_id', 'key', 'value'], tags.map(([k, v]) => [Number(experimentId), k, v]));
         }
+        await this.ctx.audit.append(tx, {
+          actor,
+          action: 'experiment.create',
+          resourceKind: 'experiment',
+          resource: experimentId,
+          after: { name, tags: Object.fromEntries(tags) },
+          details: { name },
+        });
         return experimentId;
       });
       return await this.get(id);
@@ -120,15 +128,26 @@ export class ExperimentStore {
     return found;
   }
 
-  async rename(experimentId: string, newName: string): Promise<Experiment> {
+  async rename(experimentId: string, newName: string, actor: string): Promise<Experiment> {
     const name = checkName(newName, 'newName');
-    await this.getActive(experimentId);
     try {
-      await this.ctx.sql.exec('UPDATE tracking_experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?', [
-        name,
-        this.ctx.clock.now(),
-        Number(experimentId),
-      ]);
+      await this.ctx.sql.transaction(async (tx) => {
+        const before = await this.getActive(experimentId, tx);
+        await tx.exec('UPDATE tracking_experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?', [
+          name,
+          this.ctx.clock.now(),
+          Number(experimentId),
+        ]);
+        await this.ctx.audit.append(tx, {
+          actor,
+          action: 'experiment.rename',
+          resourceKind: 'experiment',
+          resource: experimentId,
+          before: { name: before.name },
+          after: { name },
+          details: { from: before.name, to: name },
+        });
+      });
     } catch (err) {
       if (err instanceof AlreadyExistsError) throw new AlreadyExistsError(`Experiment ${JSON.stringify(name)} already exists`, { cause: err });
       throw err;
@@ -137,13 +156,13 @@ export class ExperimentStore {
   }
 
   /** Soft delete: the experiment and its runs move to the 'deleted' stage and can be restored. */
-  async delete(experimentId: string): Promise<void> {
+  async delete(experimentId: string, actor: string): Promise<void> {
     if (experimentId === DEFAULT_EXPERIMENT_ID) throw new FailedPreconditionError('The default experiment (id 0) cannot be deleted');
-    await this.setStage(experimentId, 'deleted');
+    await this.setStage(experimentId, 'deleted', actor);
   }
 
-  async restore(experimentId: string): Promise<void> {
-    await this.setStage(experimentId, 'active');
+  async restore(experimentId: string, actor: string): Promise<void> {
+    await this.setStage(experimentId, 'active', actor);
   }
 
   async setTag(experimentId: string, key: string, value: string): Promise<void> {
@@ -183,7 +202,7 @@ export class ExperimentStore {
     return rows.length > maxResults ? { experiments, nextPageToken: encodePageToken(offset + maxResults, digest) } : { experiments };
   }
 
-  private async setStage(experimentId: string, stage: 'active' | 'deleted'): Promise<void> {
+  private async setStage(experimentId: string, stage: 'active' | 'deleted', actor: string): Promise<void> {
     const id = checkExperimentId(experimentId);
     const now = this.ctx.clock.now();
     await this.ctx.sql.transaction(async (tx) => {
@@ -196,6 +215,14 @@ export class ExperimentStore {
         stage === 'deleted' ? now : null,
         id,
       ]);
+      await this.ctx.audit.append(tx, {
+        actor,
+        action: stage === 'deleted' ? 'experiment.delete' : 'experiment.restore',
+        resourceKind: 'experiment',
+        resource: experimentId,
+        before: { lifecycleStage: found.lifecycleStage },
+        after: { lifecycleStage: stage },
+      });
     });
   }
 

@@ -152,7 +152,7 @@ export class RunStore {
     return info;
   }
 
-  async setStage(runId: string, stage: 'active' | 'deleted'): Promise<void> {
+  async setStage(runId: string, stage: 'active' | 'deleted', actor: string): Promise<void> {
     checkRunId(runId);
     await this.ctx.sql.transaction(async (tx) => {
       const info = await this.getInfo(runId, tx);
@@ -167,6 +167,14 @@ export class RunStore {
         stage === 'deleted' ? this.ctx.clock.now() : null,
         runId,
       ]);
+      await this.ctx.audit.append(tx, {
+        actor,
+        action: stage === 'deleted' ? 'run.delete' : 'run.restore',
+        resourceKind: 'run',
+        resource: runId,
+        before: { lifecycleStage: info.lifecycleStage },
+        after: { lifecycleStage: stage },
+      });
     });
   }
 

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { BlobInfo } from '../adapters/blob/types.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Principal } from '../governance/principal.js';
+import type { Action, Authorizer, ResourceKind } from '../governance/rbac.js';
 import { RunArtifacts, type ArtifactSource } from './artifacts.js';
 import type { TrackingContext } from './context.js';
 import { RunDatasets } from './datasets.js';
@@ -104,6 +105,7 @@ export class Tracking {
   constructor(
     private readonly engine: TrackingEngine,
     private readonly principal: Principal,
+    private readonly authz: Authorizer,
   ) {
     this.ops = {
       logBatch: (runId, input) => this.logBatch(runId, input),
@@ -113,7 +115,10 @@ export class Tracking {
       logArtifacts: (runId, dir, artifactPath) => this.logArtifacts(runId, dir, artifactPath),
       logInputs: (runId, datasets) => this.logInputs(runId, datasets),
       updateRun: (runId, input) => this.updateRun(runId, input),
-      getRunInfo: (runId) => engine.runs.getInfo(runId),
+      getRunInfo: (runId) => {
+        this.allow('read', 'run', runId);
+        return engine.runs.getInfo(runId);
+      },
       releaseBuffer: (runId) => engine.releaseBuffer(runId),
       now: () => engine.ctx.clock.now(),
     };
@@ -121,45 +126,55 @@ export class Tracking {
 
   // Experiments
 
-  createExperiment(input: { name: string; tags?: Record<string, string> }): Promise<Experiment> {
-    return this.engine.experiments.create(input);
+  async createExperiment(input: { name: string; tags?: Record<string, string> }): Promise<Experiment> {
+    this.allow('write', 'experiment', input?.name);
+    return this.engine.experiments.create(input, this.principal.id);
   }
 
-  getExperiment(experimentId: string): Promise<Experiment> {
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    this.allow('read', 'experiment', experimentId);
     return this.engine.experiments.get(experimentId);
   }
 
-  getExperimentByName(name: string): Promise<Experiment> {
+  async getExperimentByName(name: string): Promise<Experiment> {
+    this.allow('read', 'experiment', name);
     return this.engine.experiments.getByName(name);
   }
 
-  searchExperiments(options: SearchExperimentsOptions = {}): Promise<SearchExperimentsResult> {
+  async searchExperiments(options: SearchExperimentsOptions = {}): Promise<SearchExperimentsResult> {
+    this.allow('read', 'experiment', undefined);
     return this.engine.experiments.search(options);
   }
 
-  renameExperiment(experimentId: string, newName: string): Promise<Experiment> {
-    return this.engine.experiments.rename(experimentId, newName);
+  async renameExperiment(experimentId: string, newName: string): Promise<Experiment> {
+    this.allow('write', 'experiment', experimentId);
+    return this.engine.experiments.rename(experimentId, newName, this.principal.id);
   }
 
-  deleteExperiment(experimentId: string): Promise<void> {
-    return this.engine.experiments.delete(experimentId);
+  async deleteExperiment(experimentId: string): Promise<void> {
+    this.allow('write', 'experiment', experimentId);
+    return this.engine.experiments.delete(experimentId, this.principal.id);
   }
 
-  restoreExperiment(experimentId: string): Promise<void> {
-    return this.engine.experiments.restore(experimentId);
+  async restoreExperiment(experimentId: string): Promise<void> {
+    this.allow('write', 'experiment', experimentId);
+    return this.engine.experiments.restore(experimentId, this.principal.id);
   }
 
-  setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
+  async setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
+    this.allow('write', 'experiment', experimentId);
     return this.engine.experiments.setTag(experimentId, key, value);
   }
 
-  deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+  async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    this.allow('write', 'experiment', experimentId);
     return this.engine.experiments.deleteTag(experimentId, key);
   }
 
   // Runs
 
   async startRun(options: StartRunOptions = {}): Promise<RunHandle> {
+    this.allow('write', 'run', undefined);
     const bufferOptions = options.buffered === true ? {} : options.buffered === false ? undefined : options.buffered;
     if (bufferOptions !== undefined && (bufferOptions === null || typeof bufferOptions !== 'object')) {
       throw new InvalidArgumentError('Invalid buffered: expected true or { maxItems, flushIntervalMs }');
@@ -171,6 +186,7 @@ export class Tracking {
 
   /** A handle on an existing run, to log more to it. */
   async resumeRun(runId: string): Promise<RunHandle> {
+    this.allow('write', 'run', runId);
     return new RunHandle(this.ops, await this.engine.runs.getActiveInfo(runId));
   }
 
@@ -188,85 +204,105 @@ export class Tracking {
     return result;
   }
 
-  getRun(runId: string): Promise<Run> {
+  async getRun(runId: string): Promise<Run> {
+    this.allow('read', 'run', runId);
     return this.engine.runs.get(runId);
   }
 
-  updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
+  async updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
+    this.allow('write', 'run', runId);
     return this.engine.runs.update(runId, input);
   }
 
-  endRun(runId: string, status: RunStatus = 'FINISHED', endTime?: number): Promise<RunInfo> {
+  async endRun(runId: string, status: RunStatus = 'FINISHED', endTime?: number): Promise<RunInfo> {
+    this.allow('write', 'run', runId);
     return this.engine.runs.update(runId, { status, endTime: endTime ?? this.engine.ctx.clock.now() });
   }
 
-  deleteRun(runId: string): Promise<void> {
-    return this.engine.runs.setStage(runId, 'deleted');
+  async deleteRun(runId: string): Promise<void> {
+    this.allow('write', 'run', runId);
+    return this.engine.runs.setStage(runId, 'deleted', this.principal.id);
   }
 
-  restoreRun(runId: string): Promise<void> {
-    return this.engine.runs.setStage(runId, 'active');
+  async restoreRun(runId: string): Promise<void> {
+    this.allow('write', 'run', runId);
+    return this.engine.runs.setStage(runId, 'active', this.principal.id);
   }
 
-  searchRuns(options: SearchRunsOptions): Promise<SearchRunsResult> {
+  async searchRuns(options: SearchRunsOptions): Promise<SearchRunsResult> {
+    this.allow('read', 'run', undefined);
     return this.engine.search.search(options);
   }
 
   // Params, metrics, tags
 
-  logParam(runId: string, key: string, value: unknown): Promise<void> {
+  async logParam(runId: string, key: string, value: unknown): Promise<void> {
     return this.logBatch(runId, { params: [{ key, value }] });
   }
 
-  logMetric(runId: string, key: string, value: number, options: { step?: number; timestamp?: number } = {}): Promise<void> {
+  async logMetric(runId: string, key: string, value: number, options: { step?: number; timestamp?: number } = {}): Promise<void> {
     return this.logBatch(runId, { metrics: [{ key, value, ...options }] });
   }
 
-  setTag(runId: string, key: string, value: unknown): Promise<void> {
+  async setTag(runId: string, key: string, value: unknown): Promise<void> {
     return this.logBatch(runId, { tags: [{ key, value }] });
   }
 
-  deleteTag(runId: string, key: string): Promise<void> {
+  async deleteTag(runId: string, key: string): Promise<void> {
+    this.allow('write', 'run', runId);
     return this.engine.writer.deleteTag(runId, key);
   }
 
   /** Metrics, params and tags in one transaction, all or nothing, within MLflow's batch limits. */
-  logBatch(runId: string, input: BatchInput): Promise<void> {
+  async logBatch(runId: string, input: BatchInput): Promise<void> {
+    this.allow('write', 'run', runId);
     return this.engine.writer.logBatch(runId, input);
   }
 
-  logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+  async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+    this.allow('write', 'run', runId);
     return this.engine.datasets.log(runId, datasets);
   }
 
-  getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+  async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+    this.allow('read', 'run', runId);
     return this.engine.history.all(runId, key);
   }
 
-  getMetricHistoryPage(runId: string, key: string, options: { maxResults?: number; pageToken?: string } = {}): Promise<MetricHistoryPage> {
+  async getMetricHistoryPage(runId: string, key: string, options: { maxResults?: number; pageToken?: string } = {}): Promise<MetricHistoryPage> {
+    this.allow('read', 'run', runId);
     return this.engine.history.page(runId, key, options);
   }
 
   // Artifacts
 
-  logArtifact(runId: string, path: string, source: ArtifactSource): Promise<BlobInfo> {
+  async logArtifact(runId: string, path: string, source: ArtifactSource): Promise<BlobInfo> {
+    this.allow('write', 'run', runId);
     return this.engine.artifacts.log(runId, path, source);
   }
 
-  logArtifacts(runId: string, dir: string, artifactPath?: string): Promise<number> {
+  async logArtifacts(runId: string, dir: string, artifactPath?: string): Promise<number> {
+    this.allow('write', 'run', runId);
     return this.engine.artifacts.logDirectory(runId, dir, artifactPath);
   }
 
-  listArtifacts(runId: string, path?: string): Promise<ArtifactEntry[]> {
+  async listArtifacts(runId: string, path?: string): Promise<ArtifactEntry[]> {
+    this.allow('read', 'run', runId);
     return this.engine.artifacts.list(runId, path);
   }
 
-  downloadArtifact(runId: string, path: string): Promise<Uint8Array> {
+  async downloadArtifact(runId: string, path: string): Promise<Uint8Array> {
+    this.allow('read', 'run', runId);
     return this.engine.artifacts.download(runId, path);
   }
 
-  openArtifact(runId: string, path: string): Promise<Readable> {
+  async openArtifact(runId: string, path: string): Promise<Readable> {
+    this.allow('read', 'run', runId);
     return this.engine.artifacts.open(runId, path);
+  }
+
+  private allow(action: Action, kind: ResourceKind, name: unknown): void {
+    this.authz.check(this.principal, action, typeof name === 'string' ? { kind, name } : { kind });
   }
 
   private normalizeMetrics(metrics: MetricInput[]): NormalizedMetric[] {

@@ -39,6 +39,7 @@ export const postgresDialect: SqlDialect = {
   blob: 'BYTEA',
   text: 'TEXT',
   clusteredSuffix: '',
+  forUpdate: ' FOR UPDATE',
   maxParams: 65535,
 };
 

@@ -43,6 +43,7 @@ export const sqliteDialect: SqlDialect = {
   blob: 'BLOB',
   text: 'TEXT',
   clusteredSuffix: ' WITHOUT ROWID',
+  forUpdate: '',
   maxParams: 32766,
 };
 

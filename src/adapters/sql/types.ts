@@ -22,6 +22,11 @@ export interface SqlDialect {
    * (SQLite's ` WITHOUT ROWID`; empty elsewhere): lookups by key then touch one B-tree, not two.
    */
   readonly clusteredSuffix: string;
+  /**
+   * Appended to a SELECT that must lock the rows it reads until the transaction ends
+   * (` FOR UPDATE` on PostgreSQL; empty on SQLite, whose BEGIN IMMEDIATE already holds the lock).
+   */
+  readonly forUpdate: string;
   /** Largest number of bound parameters one statement may carry. */
   readonly maxParams: number;
 }

@@ -1,0 +1,121 @@
+import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '../core/errors.js';
+import { checkString } from '../tracking/limits.js';
+import { bumpChanges, type RegistryContext } from './context.js';
+import { checkModelName, checkVersion } from './names.js';
+import type { ApprovalEvent, ApprovalState, ModelVersion } from './types.js';
+import type { VersionStore } from './version-store.js';
+
+type Transition = 'request' | 'approve' | 'reject' | 'revoke';
+
+const FLOW: Record<Transition, { from: ApprovalState[]; to: ApprovalState; reasonRequired: boolean }> = {
+  request: { from: ['draft', 'rejected'], to: 'pending_approval', reasonRequired: false },
+  approve: { from: ['pending_approval'], to: 'approved', reasonRequired: false },
+  reject: { from: ['pending_approval'], to: 'rejected', reasonRequired: true },
+  revoke: { from: ['approved'], to: 'revoked', reasonRequired: true },
+};
+
+/**
+ * The approval workflow per version: draft -> pending_approval -> approved | rejected, approved ->
+ * revoked (a rejected version may be resubmitted). The approver must be neither the version's
+ * creator nor its requester (four eyes). Revoking removes every alias of the version in the same
+ * transaction, and emits events so serving falls back.
+ */
+export class Approvals {
+  constructor(
+    private readonly ctx: RegistryContext,
+    private readonly versions: VersionStore,
+  ) {}
+
+  async transition(kind: Transition, name: string, version: number, actor: string, reason: unknown): Promise<ModelVersion> {
+    checkModelName(name);
+    const v = checkVersion(version);
+    const flow = FLOW[kind];
+    if (reason !== undefined) checkString(reason, 'reason', 2000);
+    if (flow.reasonRequired && (typeof reason !== 'string' || reason.trim() === '')) {
+      throw new InvalidArgumentError(`Invalid reason: ${kind} needs a reason, recorded in the audit log`, { details: { field: 'reason' } });
+    }
+    const removedAliases: string[] = [];
+    let from: ApprovalState = 'draft';
+    await this.ctx.sql.transaction(async (tx) => {
+      const row = await this.versions.row(tx, name, v, true);
+      from = row.approval as ApprovalState;
+      if (!flow.from.includes(from)) {
+        throw new FailedPreconditionError(`Cannot ${kind} ${name}/${v}: it is ${from}; ${kind} applies to ${flow.from.join(' or ')} versions`, {
+          details: { approval: from },
+        });
+      }
+      if (row.status !== 'READY') throw new FailedPreconditionError(`Cannot ${kind} ${name}/${v}: its registration is ${row.status}`);
+      if (kind === 'approve') {
+        if (actor === row.created_by) {
+          throw new PermissionDeniedError(`Four-eyes rule: ${JSON.stringify(actor)} registered ${name}/${v} and cannot also approve it`, { details: { rule: 'four-eyes' } });
+        }
+        if (actor === row.approval_requested_by) {
+          throw new PermissionDeniedError(`Four-eyes rule: ${JSON.stringify(actor)} requested approval of ${name}/${v} and cannot also approve it`, { details: { rule: 'four-eyes' } });
+        }
+      }
+      const now = this.ctx.clock.now();
+      const requestedBy = kind === 'request' ? actor : row.approval_requested_by;
+      await tx.exec('UPDATE registry_versions SET approval = ?, approval_requested_by = ?, last_updated_time = ? WHERE model_id = ? AND version = ?', [
+        flow.to,
+        requestedBy,
+        now,
+        row.model_id,
+        row.version,
+      ]);
+      await tx.exec('INSERT INTO registry_approvals (model_id, version, from_state, to_state, actor, ts, reason) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        row.model_id,
+        row.version,
+        from,
+        flow.to,
+        actor,
+        now,
+        (reason as string | undefined) ?? null,
+      ]);
+      await this.ctx.audit.append(tx, {
+        actor,
+        action: `model_version.${kind}`,
+        resourceKind: 'registered_model',
+        resource: name,
+        before: { version: v, approval: from },
+        after: { version: v, approval: flow.to },
+        ...(typeof reason === 'string' ? { reason } : {}),
+        details: { version: v, from, to: flow.to },
+      });
+      if (kind === 'revoke') {
+        for (const a of await tx.query<{ alias: string }>('SELECT alias FROM registry_aliases WHERE model_id = ? AND version = ?', [row.model_id, row.version])) {
+          removedAliases.push(a.alias);
+          await this.ctx.audit.append(tx, {
+            actor,
+            action: 'alias.remove',
+            resourceKind: 'registered_model',
+            resource: name,
+            before: { alias: a.alias, version: v },
+            reason: `version ${v} revoked`,
+            details: { alias: a.alias, version: v, cause: 'revoked' },
+          });
+        }
+        await tx.exec('DELETE FROM registry_aliases WHERE model_id = ? AND version = ?', [row.model_id, row.version]);
+      }
+      await bumpChanges(tx);
+    });
+    this.ctx.events.emit('registry.approval.changed', { name, version: v, from, to: flow.to, actor, ...(typeof reason === 'string' ? { reason } : {}) });
+    for (const alias of removedAliases) this.ctx.events.emit('registry.alias.removed', { name, alias, version: v, cause: 'revoked' });
+    return this.versions.get(name, v);
+  }
+
+  async history(name: string, version: number): Promise<ApprovalEvent[]> {
+    const found = await this.versions.get(name, version);
+    const rows = await this.ctx.sql.query<{ from_state: string; to_state: string; actor: string; ts: number; reason: string | null }>(
+      `SELECT a.from_state, a.to_state, a.actor, a.ts, a.reason FROM registry_approvals a JOIN registry_models m ON m.model_id = a.model_id
+       WHERE m.name = ? AND a.version = ? ORDER BY a.id`,
+      [name, found.version],
+    );
+    return rows.map((r) => ({
+      from: r.from_state as ApprovalState,
+      to: r.to_state as ApprovalState,
+      actor: r.actor,
+      ts: Number(r.ts),
+      ...(r.reason !== null ? { reason: r.reason } : {}),
+    }));
+  }
+}

@@ -1,0 +1,29 @@
+import type { BlobStore } from '../adapters/blob/types.js';
+import type { SqlDriver, SqlExecutor } from '../adapters/sql/types.js';
+import type { Clock } from '../core/clock.js';
+import { NotFoundError } from '../core/errors.js';
+import type { EventBus, MlopsEvents } from '../core/events.js';
+import type { AuditSink } from '../governance/audit-log.js';
+
+export interface RegistryContext {
+  sql: SqlDriver;
+  blobs: BlobStore;
+  clock: Clock;
+  events: EventBus<MlopsEvents>;
+  audit: AuditSink;
+}
+
+/** Marks the registry changed, for other processes that cache alias resolutions. */
+export async function bumpChanges(tx: SqlExecutor): Promise<void> {
+  await tx.exec('UPDATE registry_changes SET seq = seq + 1 WHERE id = 1');
+}
+
+/** The model's id; with `lock`, its row stays locked until the transaction ends (serialises versions). */
+export async function modelId(tx: SqlExecutor, name: string, lock = false): Promise<number> {
+  const [row] = await tx.query<{ model_id: number }>(
+    `SELECT model_id FROM registry_models WHERE name = ?${lock ? tx.dialect.forUpdate : ''}`,
+    [name],
+  );
+  if (row === undefined) throw new NotFoundError(`Registered model ${JSON.stringify(name)} not found`, { details: { field: 'name', value: name } });
+  return Number(row.model_id);
+}

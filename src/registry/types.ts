@@ -1,0 +1,93 @@
+export const VERSION_STATUSES = ['PENDING_REGISTRATION', 'READY', 'FAILED_REGISTRATION'] as const;
+export type VersionStatus = (typeof VERSION_STATUSES)[number];
+
+export const APPROVAL_STATES = ['draft', 'pending_approval', 'approved', 'rejected', 'revoked'] as const;
+export type ApprovalState = (typeof APPROVAL_STATES)[number];
+
+/** One input or output of a model, as the ONNX graph declares it. */
+export interface TensorSpec {
+  name: string;
+  /** `tensor` for plain tensors; `sequence`, `map` or `optional` for ONNX's other value types. */
+  kind: 'tensor' | 'sequence' | 'map' | 'optional' | 'sparse_tensor' | 'unknown';
+  /** `float32`, `float64`, `int64`, `int32`, `bool`, `string`, …; null when not a tensor. */
+  elementType: string | null;
+  /** Dimensions: a number, a symbolic name (`batch`), or null when unknown. Null when the rank is unknown. */
+  shape: Array<number | string | null> | null;
+  /** For non-tensors, ONNX's type in words, e.g. `seq(map(int64,float32))`. */
+  typeDescription?: string;
+}
+
+export interface ModelSignature {
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+  /** The graph's opset imports and producer, useful when a model will not load. */
+  opsets: Record<string, number>;
+  producer?: string;
+}
+
+export interface RegisteredModel {
+  name: string;
+  description: string;
+  tags: Record<string, string>;
+  /** Alias -> version. */
+  aliases: Record<string, number>;
+  latestVersion: number | null;
+  createdBy: string;
+  creationTime: number;
+  lastUpdatedTime: number;
+}
+
+export interface ModelVersion {
+  name: string;
+  version: number;
+  status: VersionStatus;
+  statusMessage?: string;
+  /** Where the artifact came from: `runs:/<runId>/<path>`, `file:<path>` or `bytes`. */
+  source: string;
+  runId?: string;
+  format: 'onnx' | 'opaque';
+  sha256: string;
+  size: number;
+  signature: ModelSignature | null;
+  description: string;
+  tags: Record<string, string>;
+  aliases: string[];
+  approval: ApprovalState;
+  approvalRequestedBy?: string;
+  createdBy: string;
+  creationTime: number;
+  lastUpdatedTime: number;
+}
+
+export interface ApprovalEvent {
+  from: ApprovalState;
+  to: ApprovalState;
+  actor: string;
+  ts: number;
+  reason?: string;
+}
+
+/** Where to get a model version's verified artifact. */
+export interface ResolvedModel {
+  name: string;
+  version: number;
+  sha256: string;
+  size: number;
+  /** Key in the artifact store. */
+  artifactKey: string;
+  /** URI of the artifact (`file:///…/model.onnx`, `s3://…`). */
+  uri: string;
+  signature: ModelSignature | null;
+  approval: ApprovalState;
+}
+
+export type ModelSource = { runId: string; path: string } | { file: string } | { bytes: Uint8Array };
+
+export interface CreateModelVersionInput {
+  name: string;
+  source: ModelSource;
+  description?: string;
+  tags?: Record<string, string>;
+  /** `onnx` (default): the artifact must be a valid ONNX model and its signature is read. */
+  format?: 'onnx' | 'opaque';
+}
