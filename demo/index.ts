@@ -1,7 +1,7 @@
 // `npm run demo`: the trading-signal walkthrough on the embedded default (./.mlops), no services.
 // Each step prints as it runs; the process exits non-zero if any step fails. It grows as the
 // registry, features, serving and monitoring modules land.
-import { createMlops } from '../src/index.js';
+import { buildLogisticRegression, createMlops } from '../src/index.js';
 import { auc, marketSamples, predict, trainLogistic } from './synthetic-market.js';
 
 function step(title: string): (detail?: string) => void {
@@ -38,6 +38,8 @@ try {
       });
       const testAuc = auc(test.map((s) => predict(weights, s.features)), test.map((s) => s.label));
       await run.logArtifact('model/weights.json', Buffer.from(JSON.stringify({ weights, features: ['ret5m', 'vol_z', 'spread_bp'] })));
+      const [bias, ...coefficients] = weights;
+      await run.logArtifact('model/model.onnx', await buildLogisticRegression(coefficients, bias as number));
       return { runId: run.runId, testAuc };
     });
     runIds.push(result.runId);
@@ -56,6 +58,29 @@ try {
   if (winner === undefined) throw new Error('search found no run');
   done(`${winner.info.runName}: AUC ${winner.data.metrics.test_auc?.toFixed(4)}, lr ${winner.data.params.lr}`);
 
+  const quant = ml.as({ id: 'quant-alice', roles: ['data-scientist'] });
+  const reviewer = ml.as({ id: 'risk-bob', roles: ['reviewer'] });
+  done = step('registering the winner as a model version (sha256 + ONNX signature)');
+  const modelName = 'ai-001-signal';
+  await quant.registry.getRegisteredModel(modelName).catch(() => quant.registry.createRegisteredModel({ name: modelName, description: 'next-bar direction, logistic regression' }));
+  const mv = await quant.registry.createModelVersion({ name: modelName, source: { runId: winner.info.runId, path: 'model/model.onnx' } });
+  done(`v${mv.version}, inputs ${mv.signature?.inputs.map((i) => `${i.name}[${i.shape?.join(',')}]`).join(' ')}`);
+
+  done = step('four-eyes approval: quant-alice requests, risk-bob approves, champion alias set');
+  await quant.registry.requestApproval(modelName, mv.version, { reason: `test AUC ${winner.data.metrics.test_auc?.toFixed(4)}` });
+  const selfApproval = await quant.registry.approve(modelName, mv.version).then(
+    () => 'allowed',
+    (err: { code?: string }) => err.code,
+  );
+  await reviewer.registry.approve(modelName, mv.version, { reason: 'backtest and limits reviewed' });
+  await quant.registry.setAlias(modelName, 'champion', mv.version);
+  const champion = await ml.registry.resolve(`${modelName}@champion`);
+  done(`self-approval ${selfApproval}; champion -> v${champion.version}`);
+
+  done = step('verifying the audit chain');
+  const audit = await ml.audit.verify();
+  done(`${audit.checked} records, ${audit.ok ? 'intact' : `BROKEN at ${audit.firstBrokenSeq}`}`);
+
   const history = await ml.tracking.getMetricHistory(winner.info.runId, 'loss');
   const artifacts = await ml.tracking.listArtifacts(winner.info.runId, 'model');
 
@@ -63,8 +88,10 @@ try {
   process.stdout.write(`  runs this session: ${runIds.length}, best ${winner.info.runName} (${winner.info.runId})\n`);
   process.stdout.write(`  loss: ${history[0]?.value.toFixed(4)} at epoch 0 -> ${history.at(-1)?.value.toFixed(4)} at epoch ${history.at(-1)?.step}\n`);
   process.stdout.write(`  artifacts: ${artifacts.map((a) => `${a.path} (${a.fileSize} bytes)`).join(', ')}\n`);
-  process.stdout.write(`  everything is in ${ml.dir} (SQLite + files); rerun to add more runs\n`);
+  process.stdout.write(`  registry: ${modelName}@champion = v${champion.version} (sha256 ${champion.sha256.slice(0, 12)}…), audit ${audit.ok ? 'intact' : 'BROKEN'}\n`);
+  process.stdout.write(`  everything is in ${ml.dir} (SQLite + files); rerun to add more runs and versions\n`);
   if (history.length !== 60 || (winner.data.metrics.test_auc ?? 0) < 0.7) throw new Error('demo check failed: training did not converge');
+  if (selfApproval !== 'PERMISSION_DENIED' || !audit.ok || champion.version !== mv.version) throw new Error('demo check failed: governance');
 } finally {
   await ml.close();
 }
