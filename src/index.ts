@@ -48,3 +48,4 @@ export { Authorizer, BUILT_IN_ROLES, RESOURCE_KINDS, ACTIONS, type RoleGrants, t
 export { Audit } from './governance/audit.js';
 export type { AuditRecord, AuditQuery, AuditVerification, AuditEntry } from './governance/audit-log.js';
 export { buildMlp, buildLogisticRegression, type MlpSpec, type DenseLayer } from './onnx/model-builder.js';
+export * from './features/index.js';

@@ -21,6 +21,7 @@ import { AuditLog } from './governance/audit-log.js';
 import { GOVERNANCE_MODULE, governanceMigrations } from './governance/audit-schema.js';
 import { Authorizer } from './governance/rbac.js';
 import { Registry, RegistryEngine } from './registry/registry.js';
+import { FeatureStore, FeaturesEngine } from './features/feature-store.js';
 
 /** The three stores a runtime stands on. */
 export interface MlopsStores {
@@ -43,6 +44,7 @@ interface RuntimeCore {
   auditLog: AuditLog;
   authz: Authorizer;
   registry: RegistryEngine;
+  features: FeaturesEngine;
 }
 
 /** One runtime: stores, events and metrics, acting as one principal. */
@@ -50,6 +52,7 @@ export class Mlops {
   private trackingView: Tracking | undefined;
   private auditView: Audit | undefined;
   private registryView: Registry | undefined;
+  private featuresView: FeatureStore | undefined;
 
   /** @internal */
   constructor(
@@ -74,6 +77,13 @@ export class Mlops {
     this.assertOpen();
     this.registryView ??= new Registry(this.core.registry, this.principal, this.core.authz);
     return this.registryView;
+  }
+
+  /** The feature store: definitions, pushes, online and point-in-time reads, materialization. */
+  get features(): FeatureStore {
+    this.assertOpen();
+    this.featuresView ??= new FeatureStore(this.core.features, this.principal, this.core.authz);
+    return this.featuresView;
   }
 
   /** The hash-chained audit log: query and verify. */
@@ -184,10 +194,13 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
     await tracking.init();
     const registry = new RegistryEngine({ sql: metadataStore, blobs: artifactStore, clock, events, audit: auditLog }, tracking, options.registry);
     await registry.init();
+    const metrics = new MetricsRegistry(options.metrics);
+    const features = new FeaturesEngine({ sql: metadataStore, kv: onlineStore, clock, events, metrics, audit: auditLog }, options.features);
+    await features.init();
     const core: RuntimeCore = {
       stores: { metadata: metadataStore, artifacts: artifactStore, online: onlineStore },
       events,
-      metrics: new MetricsRegistry(options.metrics),
+      metrics,
       clock,
       dir,
       closed: false,
@@ -196,6 +209,7 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
       auditLog,
       authz,
       registry,
+      features,
     };
     return new Mlops(core, principal);
   } catch (err) {

@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.js';
 import type { Principal } from '../governance/principal.js';
 import type { RoleGrants } from '../governance/rbac.js';
 import type { RegistryOptions } from '../registry/registry.js';
+import type { FeaturesOptions } from '../features/context.js';
 
 /**
  * Configuration of one runtime. Every store is a URL or an adapter instance; what is left out comes
@@ -29,6 +30,8 @@ export interface MlopsOptions {
   roles?: Record<string, RoleGrants>;
   /** Registry settings: how often to look for changes made by other processes. */
   registry?: RegistryOptions;
+  /** Feature store settings: the optional in-process near cache. */
+  features?: FeaturesOptions;
   /** A prom-client Registry of the host service; default a private one. */
   metrics?: Registry;
   /** Time source; tests inject a manual clock. */

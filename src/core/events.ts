@@ -12,6 +12,7 @@ export interface MlopsEvents {
   'tracking.run.created': [{ runId: string; experimentId: string }];
   'tracking.run.updated': [{ runId: string; status: string }];
   'registry.model.renamed': [{ from: string; to: string }];
+  'features.materialize.progress': [{ view: string; written: number; start: number; end: number }];
   'registry.version.created': [{ name: string; version: number; status: string }];
   'registry.approval.changed': [{ name: string; version: number; from: string; to: string; actor: string; reason?: string }];
   'registry.alias.set': [{ name: string; alias: string; version: number; previousVersion?: number }];

@@ -91,6 +91,28 @@ export function kvStoreSuite(name: string, factory: () => Promise<KvStore>): voi
         expect(glob.keys).toEqual(['scan*glob']);
       }));
 
+    it('writes only newer orders with hsetManyIfNewer, atomically per key', () =>
+      withStore(async (kv) => {
+        expect(await kv.hsetManyIfNewer([{ key: 'o:1', fields: { px: '10' }, order: 100 }], '__ts')).toEqual([true]);
+        const applied = await kv.hsetManyIfNewer(
+          [
+            { key: 'o:1', fields: { px: '9' }, order: 99 },
+            { key: 'o:1', fields: { px: '11' }, order: 100 },
+            { key: 'o:2', fields: { px: '5' }, order: 1 },
+          ],
+          '__ts',
+        );
+        expect(applied).toEqual([false, true, true]);
+        expect(await kv.hgetall('o:1')).toEqual({ px: '11', __ts: '100' });
+        const racing = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => kv.hsetManyIfNewer([{ key: 'o:3', fields: { v: String(i) }, order: (i * 7) % 20 }], '__ts')),
+        );
+        expect(racing.flat().filter(Boolean).length).toBeGreaterThan(0);
+        expect(await kv.hget('o:3', ['v', '__ts'])).toEqual([String([...Array(20).keys()].find((i) => (i * 7) % 20 === 19)), '19']);
+        await expect(kv.hsetManyIfNewer([{ key: 'o:4', fields: { v: '1' }, order: Number.NaN }], '__ts')).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+        expect(await kv.hsetManyIfNewer([], '__ts')).toEqual([]);
+      }));
+
     it('refuses bad input and writes nothing of a bad batch', () =>
       withStore(async (kv) => {
         await expect(kv.hset('', { a: '1' })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });

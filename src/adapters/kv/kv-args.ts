@@ -51,3 +51,12 @@ export function checkScanCount(count: unknown): number {
   }
   return count;
 }
+
+export function checkOrderedWrites(writes: readonly { order: number }[], orderField: unknown): void {
+  if (typeof orderField !== 'string' || orderField.length === 0) throw new InvalidArgumentError('Invalid orderField: must be a non-empty string');
+  writes.forEach((w, i) => {
+    if (typeof w?.order !== 'number' || !Number.isFinite(w.order)) {
+      throw new InvalidArgumentError(`Invalid writes[${i}].order: ${JSON.stringify(w?.order)} must be a finite number`);
+    }
+  });
+}

@@ -2,8 +2,8 @@ import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../core/clock.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { decodeCursor, encodeCursor } from '../blob/hashing.js';
-import { checkFields, checkKey, checkScanCount, checkTtl, checkWrites } from './kv-args.js';
-import type { KvHashRead, KvHashWrite, KvScanPage, KvStore } from './types.js';
+import { checkFields, checkKey, checkOrderedWrites, checkScanCount, checkTtl, checkWrites } from './kv-args.js';
+import type { KvHashRead, KvHashWrite, KvOrderedWrite, KvScanPage, KvStore } from './types.js';
 
 export interface MemoryKvOptions {
   /** Most keys kept; the least recently used go first. Default 1,000,000. */
@@ -59,6 +59,18 @@ class MemoryKvStore implements KvStore {
   async hsetMany(writes: readonly KvHashWrite[]): Promise<void> {
     checkWrites(writes);
     for (const w of writes) this.write(w);
+  }
+
+  async hsetManyIfNewer(writes: readonly KvOrderedWrite[], orderField: string): Promise<boolean[]> {
+    checkWrites(writes);
+    checkOrderedWrites(writes, orderField);
+    // One synchronous pass: nothing else runs between the comparison and the write.
+    return writes.map((w) => {
+      const stored = this.cache.get(w.key)?.get(orderField);
+      if (stored !== undefined && Number(stored) > w.order) return false;
+      this.write({ ...w, fields: { ...w.fields, [orderField]: String(w.order) } });
+      return true;
+    });
   }
 
   async hget(key: string, fields: readonly string[]): Promise<Array<string | null>> {

@@ -1,8 +1,8 @@
 import { InvalidArgumentError, MlopsError, UnavailableError, toMlopsError } from '../../core/errors.js';
 import { importOptional, pickExport } from '../../core/optional-import.js';
-import { checkFields, checkKey, checkScanCount, checkTtl, checkWrites } from './kv-args.js';
+import { checkFields, checkKey, checkOrderedWrites, checkScanCount, checkTtl, checkWrites } from './kv-args.js';
 import type { RedisLike, RedisPipeline, RedisPipelineResult } from './redis-types.js';
-import type { KvHashRead, KvHashWrite, KvScanPage, KvStore } from './types.js';
+import type { KvHashRead, KvHashWrite, KvOrderedWrite, KvScanPage, KvStore } from './types.js';
 
 export interface RedisKvOptions {
   /** `redis://host:6379/0`; a `prefix` query parameter sets the namespace. */
@@ -73,6 +73,17 @@ export async function openRedisKvStore(options: RedisKvOptions): Promise<KvStore
   return new RedisKvStore(client, owned, prefix ?? 'mlops:');
 }
 
+/**
+ * Compare-and-set per key, atomic on the server: writes the fields (ARGV[4..]) only when the stored
+ * order (field ARGV[1]) is absent or not greater than ARGV[2]; ARGV[3] is a TTL in ms or 0.
+ */
+const HSET_IF_NEWER = `
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+if stored and tonumber(stored) > tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], unpack(ARGV, 4))
+if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return 1`;
+
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
@@ -111,6 +122,25 @@ class RedisKvStore implements KvStore {
   async hsetMany(writes: readonly KvHashWrite[]): Promise<void> {
     checkWrites(writes);
     if (writes.length > 0) await this.writeAll(writes, 'hsetMany');
+  }
+
+  async hsetManyIfNewer(writes: readonly KvOrderedWrite[], orderField: string): Promise<boolean[]> {
+    checkWrites(writes);
+    checkOrderedWrites(writes, orderField);
+    if (writes.length === 0) return [];
+    const pipeline = this.client.pipeline();
+    for (const w of writes) {
+      const args: string[] = [];
+      for (const [f, v] of Object.entries(w.fields)) args.push(f, v);
+      pipeline.eval(HSET_IF_NEWER, 1, this.prefix + w.key, orderField, String(w.order), String(w.ttlMs ?? 0), ...args);
+    }
+    let results: RedisPipelineResult;
+    try {
+      results = await pipeline.exec();
+    } catch (err) {
+      throw mapRedisError(err, 'hsetManyIfNewer');
+    }
+    return unwrap(results, 'hsetManyIfNewer').map((r) => Number(r) === 1);
   }
 
   async hget(key: string, fields: readonly string[]): Promise<Array<string | null>> {

@@ -5,6 +5,7 @@ export interface RedisPipeline {
   hset(key: string, ...fieldsAndValues: string[]): RedisPipeline;
   hmget(key: string, ...fields: string[]): RedisPipeline;
   pexpire(key: string, ms: number): RedisPipeline;
+  eval(script: string, numKeys: number, ...args: Array<string | number>): RedisPipeline;
   exec(): Promise<RedisPipelineResult>;
 }
 

@@ -6,6 +6,11 @@ export interface KvHashWrite {
   ttlMs?: number;
 }
 
+/** A hash write that carries its own order (an event time); see `hsetManyIfNewer`. */
+export interface KvOrderedWrite extends KvHashWrite {
+  order: number;
+}
+
 /** Fields to read from the hash at `key`. */
 export interface KvHashRead {
   key: string;
@@ -27,6 +32,12 @@ export interface KvStore {
   hset(key: string, fields: Readonly<Record<string, string>>, options?: { ttlMs?: number }): Promise<void>;
   /** Merges fields into many hashes in one round trip. */
   hsetMany(writes: readonly KvHashWrite[]): Promise<void>;
+  /**
+   * Merges fields into many hashes in one round trip, each only when its `order` is at least the
+   * number stored in field `orderField` (or none is stored), atomically per key. Feature pushes use it
+   * so an older event never overwrites a newer one. Returns, per write, whether it was applied.
+   */
+  hsetManyIfNewer(writes: readonly KvOrderedWrite[], orderField: string): Promise<boolean[]>;
   /** Reads fields of one hash; null where a field or the key is absent. */
   hget(key: string, fields: readonly string[]): Promise<Array<string | null>>;
   /** Reads fields of many hashes in one round trip; results in request order. */

@@ -1,0 +1,328 @@
+import { LRUCache } from 'lru-cache';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../core/errors.js';
+import type { Principal } from '../governance/principal.js';
+import type { Action, Authorizer } from '../governance/rbac.js';
+import { EVENT_TS_FIELD, onlineKey, type FeaturesContext, type FeaturesOptions } from './context.js';
+import { applyDefinitions, joinKeysOf, loadDefinitions, type Definitions } from './definitions.js';
+import { historicalJoin } from './historical.js';
+import { ingestStream, type IngestOptions, type IngestStats, type StreamMessage } from './ingest.js';
+import { materializeView } from './materialize.js';
+import { checkJoinKeyValue, parseRef, parseTimestamp } from './parse.js';
+import { sqlValue, validateRows } from './rows.js';
+import { FEATURES_MODULE, featuresMigrations, offlineTable } from './schema.js';
+import type {
+  ApplyInput,
+  ApplyResult,
+  Entity,
+  FeatureRow,
+  FeatureService,
+  FeatureView,
+  HistoricalRequest,
+  OnlineRequest,
+  OnlineResult,
+  OnlineStatus,
+  PushTarget,
+} from './types.js';
+
+const PUSH_TARGETS: readonly PushTarget[] = ['online', 'offline', 'online_and_offline'];
+
+/** Shared by every principal's view of one runtime. */
+export class FeaturesEngine {
+  private defs: Definitions = { entities: new Map(), views: new Map(), services: new Map() };
+  private readonly near: LRUCache<string, { fields: Array<string | null>; at: number }> | undefined;
+  private readonly staleness: number;
+  private readonly latestEvent = new Map<string, number>();
+  readonly readDuration;
+  readonly rowsWritten;
+  readonly freshness;
+
+  constructor(
+    readonly ctx: FeaturesContext,
+    options: FeaturesOptions = {},
+  ) {
+    if (options.nearCache !== undefined) {
+      const { maxEntries = 100_000, maxStalenessMs } = options.nearCache;
+      if (!Number.isFinite(maxStalenessMs) || maxStalenessMs < 0) throw new InvalidArgumentError(`Invalid nearCache.maxStalenessMs: ${maxStalenessMs}`);
+      this.near = new LRUCache({ max: maxEntries });
+      this.staleness = maxStalenessMs;
+    } else this.staleness = 0;
+    this.readDuration = ctx.metrics.histogram({
+      name: 'feature_read_duration_seconds',
+      help: 'Feature reads: online (getOnline) and historical (getHistorical)',
+      labelNames: ['op'] as const,
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1, 5, 30],
+    });
+    this.rowsWritten = ctx.metrics.counter({ name: 'feature_rows_written_total', help: 'Feature rows written, by view and store', labelNames: ['view', 'target'] as const });
+    this.freshness = ctx.metrics.gauge({ name: 'feature_freshness_seconds', help: 'Seconds since the newest event written for the view', labelNames: ['view'] as const });
+  }
+
+  async init(): Promise<void> {
+    await this.ctx.sql.migrate(FEATURES_MODULE, featuresMigrations);
+    this.defs = await loadDefinitions(this.ctx.sql);
+  }
+
+  get definitions(): Definitions {
+    return this.defs;
+  }
+
+  async apply(input: ApplyInput, actor: string): Promise<ApplyResult> {
+    const result = await this.ctx.sql.transaction((tx) => applyDefinitions(tx, input, actor, this.ctx.clock.now(), this.ctx.audit));
+    this.defs = await loadDefinitions(this.ctx.sql);
+    this.near?.clear();
+    return result;
+  }
+
+  /** A view by name; definitions applied by another process are picked up on a miss. */
+  async view(name: string, field = 'view'): Promise<FeatureView> {
+    let view = this.defs.views.get(name);
+    if (view === undefined) {
+      this.defs = await loadDefinitions(this.ctx.sql);
+      view = this.defs.views.get(name);
+    }
+    if (view === undefined) throw new NotFoundError(`Feature view ${JSON.stringify(name)} is not defined`, { details: { field, value: name } });
+    return view;
+  }
+
+  /** Feature refs grouped by view, in request order, every ref checked against the schema. */
+  async resolveRefs(request: { features?: string[]; featureService?: string }): Promise<{ refs: string[]; byView: Map<string, string[]> }> {
+    let refs: string[];
+    if (request.featureService !== undefined) {
+      let service = this.defs.services.get(request.featureService);
+      if (service === undefined) {
+        this.defs = await loadDefinitions(this.ctx.sql);
+        service = this.defs.services.get(request.featureService);
+      }
+      if (service === undefined) throw new NotFoundError(`Feature service ${JSON.stringify(request.featureService)} is not defined`);
+      refs = service.features;
+    } else if (Array.isArray(request.features) && request.features.length > 0) refs = request.features;
+    else throw new InvalidArgumentError('Invalid request: give features (view:feature refs) or featureService');
+    const byView = new Map<string, string[]>();
+    for (const [i, ref] of refs.entries()) {
+      const { view, feature } = parseRef(ref, `features[${i}]`);
+      const def = await this.view(view, `features[${i}]`);
+      if (def.schema[feature] === undefined) throw new InvalidArgumentError(`Invalid features[${i}]: view ${view} has no feature ${feature}`);
+      const list = byView.get(view) ?? [];
+      if (!list.includes(feature)) list.push(feature);
+      byView.set(view, list);
+    }
+    return { refs, byView };
+  }
+
+  async push(viewName: string, rows: FeatureRow[], to: PushTarget): Promise<number> {
+    if (!PUSH_TARGETS.includes(to)) throw new InvalidArgumentError(`Invalid to: ${JSON.stringify(to)} must be one of ${PUSH_TARGETS.join(', ')}`);
+    const view = await this.view(viewName);
+    const keys = joinKeysOf(view, this.defs);
+    const valid = validateRows(view, keys, rows);
+    if (to !== 'online' && !view.offline) throw new FailedPreconditionError(`View ${view.name} has no offline store; push with to: 'online'`);
+    if (to !== 'offline' && !view.online) throw new FailedPreconditionError(`View ${view.name} has no online store; push with to: 'offline'`);
+    if (valid.length === 0) return 0;
+    const now = this.ctx.clock.now();
+    if (to !== 'online') {
+      const features = Object.keys(view.schema);
+      await this.ctx.sql.insertMany(
+        offlineTable(view.name),
+        [...keys.map((k) => k.name), 'event_ts', 'created_ts', ...features],
+        valid.map((r) => [...r.keyValues, r.eventTs, now, ...features.map((f) => sqlValue(r.features[f]))]),
+      );
+      this.rowsWritten.inc({ view: view.name, target: 'offline' }, valid.length);
+    }
+    if (to !== 'offline') {
+      // Newest row per entity of this batch; the store keeps whichever of it and the stored row is newer.
+      const newest = new Map<string, (typeof valid)[number]>();
+      for (const r of valid) {
+        const key = onlineKey(view.name, r.keyValues);
+        const cur = newest.get(key);
+        if (cur === undefined || r.eventTs >= cur.eventTs) newest.set(key, r);
+      }
+      const writes = [...newest].map(([key, r]) => {
+        const fields: Record<string, string> = {};
+        for (const f of Object.keys(view.schema)) fields[f] = JSON.stringify(r.features[f] ?? null);
+        return { key, fields, order: r.eventTs };
+      });
+      await this.ctx.kv.hsetManyIfNewer(writes, EVENT_TS_FIELD);
+      if (this.near) for (const w of writes) this.near.delete(w.key);
+      this.rowsWritten.inc({ view: view.name, target: 'online' }, writes.length);
+    }
+    this.noteEvents(view.name, Math.max(...valid.map((r) => r.eventTs)));
+    return valid.length;
+  }
+
+  noteEvents(view: string, eventTs: number): void {
+    const latest = Math.max(this.latestEvent.get(view) ?? -Infinity, eventTs);
+    this.latestEvent.set(view, latest);
+    this.freshness.set({ view }, Math.max(0, (this.ctx.clock.now() - latest) / 1000));
+  }
+
+  async getOnline(request: OnlineRequest): Promise<OnlineResult> {
+    const started = performance.now();
+    if (request === null || typeof request !== 'object' || !Array.isArray(request.entities)) {
+      throw new InvalidArgumentError('Invalid getOnline: expected { features | featureService, entities: [...] }');
+    }
+    const { refs, byView } = await this.resolveRefs(request);
+    const views = [...byView.keys()].map((v) => this.defs.views.get(v) as FeatureView);
+    for (const v of views) if (!v.online) throw new FailedPreconditionError(`View ${v.name} has no online store`);
+    // One read per (entity, view): the fields asked for, or the whole view when the near cache is on.
+    const plan = request.entities.map((entity, i) => {
+      if (entity === null || typeof entity !== 'object') throw new InvalidArgumentError(`Invalid entities[${i}]: expected an object of join keys`);
+      return views.map((v) => {
+        const keyValues = joinKeysOf(v, this.defs).map((k) => checkJoinKeyValue(entity[k.name], k, `entities[${i}].${k.name}`));
+        const fields = this.near ? Object.keys(v.schema) : (byView.get(v.name) as string[]);
+        return { view: v, key: onlineKey(v.name, keyValues), fields: [...fields, EVENT_TS_FIELD] };
+      });
+    });
+    const now = this.ctx.clock.now();
+    const flat = plan.flat();
+    const results: Array<Array<string | null> | undefined> = flat.map((p) => {
+      const hit = this.near?.get(p.key);
+      return hit !== undefined && now - hit.at <= this.staleness ? hit.fields : undefined;
+    });
+    const misses = flat.map((p, i) => ({ p, i })).filter(({ i }) => results[i] === undefined);
+    if (misses.length > 0) {
+      const fetched = await this.ctx.kv.hmgetMany(misses.map(({ p }) => ({ key: p.key, fields: p.fields })));
+      misses.forEach(({ p, i }, j) => {
+        const values = fetched[j] as Array<string | null>;
+        results[i] = values;
+        this.near?.set(p.key, { fields: values, at: now });
+      });
+    }
+    let n = 0;
+    const rows = plan.map((reads) => {
+      const values: Record<string, unknown> = {};
+      const status: Record<string, OnlineStatus> = {};
+      const byViewResult = new Map<string, { fields: string[]; values: Array<string | null> }>();
+      for (const read of reads) byViewResult.set(read.view.name, { fields: read.fields, values: results[n++] as Array<string | null> });
+      for (const ref of refs) {
+        const i = ref.indexOf(':');
+        const view = this.defs.views.get(ref.slice(0, i)) as FeatureView;
+        const got = byViewResult.get(view.name) as { fields: string[]; values: Array<string | null> };
+        const raw = got.values[got.fields.indexOf(ref.slice(i + 1))];
+        const eventTs = Number(got.values[got.values.length - 1]);
+        const value = raw === null || raw === undefined ? null : (JSON.parse(raw) as unknown);
+        if (value === null) {
+          values[ref] = null;
+          status[ref] = 'NOT_FOUND';
+        } else if (view.ttlMs > 0 && now - eventTs > view.ttlMs) {
+          values[ref] = null;
+          status[ref] = 'OUTSIDE_MAX_AGE';
+        } else {
+          values[ref] = value;
+          status[ref] = 'PRESENT';
+        }
+      }
+      return { values, status };
+    });
+    this.readDuration.observe({ op: 'online' }, (performance.now() - started) / 1000);
+    return { rows };
+  }
+
+  async getHistorical(request: HistoricalRequest): Promise<Array<Record<string, unknown>>> {
+    const started = performance.now();
+    if (request === null || typeof request !== 'object') throw new InvalidArgumentError('Invalid getHistorical: expected { entityRows, features }');
+    const { byView } = await this.resolveRefs(request);
+    const out = await historicalJoin(this.ctx.sql, this.defs, byView, request.entityRows);
+    this.readDuration.observe({ op: 'historical' }, (performance.now() - started) / 1000);
+    return out;
+  }
+
+  async materialize(views: string[] | undefined, start: number, end: number): Promise<Record<string, number>> {
+    if (end < start) throw new InvalidArgumentError(`Invalid end: ${end} is before start ${start}`);
+    const names = views ?? [...this.defs.views.values()].filter((v) => v.online && v.offline).map((v) => v.name);
+    const targets = await Promise.all(names.map((n, i) => this.view(n, `views[${i}]`)));
+    for (const v of targets) if (!v.online || !v.offline) throw new FailedPreconditionError(`View ${v.name} needs both stores to materialize`);
+    const out: Record<string, number> = {};
+    for (const v of targets) {
+      out[v.name] = await materializeView(this.ctx, this.defs, v, start, end, (written) =>
+        this.ctx.events.emit('features.materialize.progress', { view: v.name, written, start, end }),
+      );
+      this.noteEvents(v.name, end - 1);
+      this.near?.clear();
+    }
+    return out;
+  }
+
+  /** From each view's watermark (the end of its last materialization; 0 at first) to `end`. */
+  async materializeIncremental(end: number, views?: string[]): Promise<Record<string, number>> {
+    const names = views ?? [...this.defs.views.values()].filter((v) => v.online && v.offline).map((v) => v.name);
+    const out: Record<string, number> = {};
+    for (const name of names) {
+      const [row] = await this.ctx.sql.query<{ watermark: number | null }>('SELECT watermark FROM features_watermarks WHERE view = ?', [name]);
+      const start = row?.watermark === null || row?.watermark === undefined ? 0 : Number(row.watermark);
+      Object.assign(out, await this.materialize([name], start, Math.max(start, end)));
+    }
+    return out;
+  }
+}
+
+/** `ml.features`: Feast's concepts in-process, checked against the acting principal's roles. */
+export class FeatureStore {
+  constructor(
+    private readonly engine: FeaturesEngine,
+    private readonly principal: Principal,
+    private readonly authz: Authorizer,
+  ) {}
+
+  /** Creates or updates entities, feature views and feature services; incompatible changes are refused. */
+  async apply(input: ApplyInput): Promise<ApplyResult> {
+    this.allow('write');
+    return this.engine.apply(input, this.principal.id);
+  }
+
+  async listEntities(): Promise<Entity[]> {
+    this.allow('read');
+    return [...this.engine.definitions.entities.values()];
+  }
+
+  async listFeatureViews(): Promise<FeatureView[]> {
+    this.allow('read');
+    return [...this.engine.definitions.views.values()];
+  }
+
+  async listFeatureServices(): Promise<FeatureService[]> {
+    this.allow('read');
+    return [...this.engine.definitions.services.values()];
+  }
+
+  async getFeatureView(name: string): Promise<FeatureView> {
+    this.allow('read', name);
+    return this.engine.view(name);
+  }
+
+  /** Validates every row (one bad row rejects the batch), then writes online (newer wins) and/or offline. */
+  async push(view: string, rows: FeatureRow[], options: { to?: PushTarget } = {}): Promise<number> {
+    this.allow('write', view);
+    return this.engine.push(view, rows, options.to ?? 'online_and_offline');
+  }
+
+  /** Values with a status per value; the view's ttl is enforced at read time. One round trip. */
+  async getOnline(request: OnlineRequest): Promise<OnlineResult> {
+    this.allow('read');
+    return this.engine.getOnline(request);
+  }
+
+  /** Point-in-time correct values for training: as of each entity row's `event_ts`. */
+  async getHistorical(request: HistoricalRequest): Promise<Array<Record<string, unknown>>> {
+    this.allow('read');
+    return this.engine.getHistorical(request);
+  }
+
+  async materialize(options: { views?: string[]; start: number | Date | string; end: number | Date | string }): Promise<Record<string, number>> {
+    this.allow('write');
+    return this.engine.materialize(options?.views, parseTimestamp(options?.start, 'start'), parseTimestamp(options?.end, 'end'));
+  }
+
+  async materializeIncremental(end: number | Date | string, options: { views?: string[] } = {}): Promise<Record<string, number>> {
+    this.allow('write');
+    return this.engine.materializeIncremental(parseTimestamp(end, 'end'), options.views);
+  }
+
+  /** Consumes rows from any async iterable (or a Redis Stream via redisStreamSource) into a view. */
+  async ingest(view: string, source: AsyncIterable<FeatureRow | FeatureRow[] | StreamMessage>, options: IngestOptions = {}): Promise<IngestStats> {
+    this.allow('write', view);
+    await this.engine.view(view);
+    return ingestStream(source, async (rows) => void (await this.engine.push(view, rows, options.to ?? 'online_and_offline')), options);
+  }
+
+  private allow(action: Action, name?: string): void {
+    this.authz.check(this.principal, action, name === undefined ? { kind: 'feature_view' } : { kind: 'feature_view', name });
+  }
+}

@@ -1,0 +1,46 @@
+import { InvalidArgumentError } from '../core/errors.js';
+import { checkFeatureValue, checkJoinKeyValue, parseTimestamp } from './parse.js';
+import type { FeatureView, JoinKey } from './types.js';
+
+export interface ValidRow {
+  keyValues: Array<string | number>;
+  eventTs: number;
+  features: Record<string, unknown>;
+}
+
+/** Validates a whole batch before any write: one bad row rejects it, naming row index, field and value. */
+export function validateRows(view: FeatureView, keys: JoinKey[], rows: unknown, field = 'rows'): ValidRow[] {
+  if (!Array.isArray(rows)) throw new InvalidArgumentError(`Invalid ${field}: expected an array of rows`);
+  return rows.map((row, i) => {
+    const f = `${field}[${i}]`;
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) throw new InvalidArgumentError(`Invalid ${f}: expected an object`);
+    const r = row as Record<string, unknown>;
+    const keyValues = keys.map((k) => checkJoinKeyValue(r[k.name], k, `${f}.${k.name}`));
+    const eventTs = parseTimestamp(r.event_ts, `${f}.event_ts`);
+    const features: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(r)) {
+      if (name === 'event_ts' || keys.some((k) => k.name === name)) continue;
+      const type = view.schema[name];
+      if (type === undefined) throw new InvalidArgumentError(`Invalid ${f}.${name}: view ${view.name} has no feature ${name}`, { details: { field: `${f}.${name}` } });
+      features[name] = checkFeatureValue(value, type, `${f}.${name}`);
+    }
+    return { keyValues, eventTs, features };
+  });
+}
+
+/** SQL value of a feature: booleans as 0/1, vectors as JSON text. */
+export function sqlValue(value: unknown): string | number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (Array.isArray(value)) return JSON.stringify(value);
+  return value as string | number;
+}
+
+/** Back from SQL to the feature's type. */
+export function fromSql(value: unknown, type: string): unknown {
+  if (value === null || value === undefined) return null;
+  if (type === 'bool') return Number(value) === 1;
+  if (type === 'float32_vector') return JSON.parse(String(value)) as number[];
+  if (type === 'int64' || type === 'timestamp' || type === 'float64' || type === 'float32') return Number(value);
+  return value;
+}
