@@ -7,8 +7,9 @@ import type { BenchContext, BenchSuite } from './lib/types.js';
 import { adaptersSuite } from './suites/adapters.js';
 import { trackingSuite } from './suites/tracking.js';
 import { registrySuite } from './suites/registry.js';
+import { featuresSuite } from './suites/features.js';
 
-const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite];
+const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite, featuresSuite];
 
 const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

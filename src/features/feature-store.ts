@@ -26,12 +26,25 @@ import type {
 
 const PUSH_TARGETS: readonly PushTarget[] = ['online', 'offline', 'online_and_offline'];
 
+const NUMERIC = /^-?\d/;
+
+/** Online values are JSON; numbers (most features) skip the JSON parser. */
+function decodeValue(raw: string | null | undefined): unknown {
+  if (raw === null || raw === undefined || raw === 'null') return null;
+  if (NUMERIC.test(raw)) {
+    const n = Number(raw);
+    if (!Number.isNaN(n)) return n;
+  }
+  return JSON.parse(raw) as unknown;
+}
+
 /** Shared by every principal's view of one runtime. */
 export class FeaturesEngine {
   private defs: Definitions = { entities: new Map(), views: new Map(), services: new Map() };
   private readonly near: LRUCache<string, { fields: Array<string | null>; at: number }> | undefined;
   private readonly staleness: number;
   private readonly latestEvent = new Map<string, number>();
+  private readonly resolved = new LRUCache<string, { refs: string[]; byView: Map<string, string[]> }>({ max: 1000 });
   readonly readDuration;
   readonly rowsWritten;
   readonly freshness;
@@ -68,6 +81,7 @@ export class FeaturesEngine {
   async apply(input: ApplyInput, actor: string): Promise<ApplyResult> {
     const result = await this.ctx.sql.transaction((tx) => applyDefinitions(tx, input, actor, this.ctx.clock.now(), this.ctx.audit));
     this.defs = await loadDefinitions(this.ctx.sql);
+    this.resolved.clear();
     this.near?.clear();
     return result;
   }
@@ -83,8 +97,21 @@ export class FeaturesEngine {
     return view;
   }
 
-  /** Feature refs grouped by view, in request order, every ref checked against the schema. */
+  /**
+   * Feature refs grouped by view, in request order, every ref checked against the schema. Resolved
+   * lists are cached (a service asks for the same features on every request) until definitions change.
+   */
   async resolveRefs(request: { features?: string[]; featureService?: string }): Promise<{ refs: string[]; byView: Map<string, string[]> }> {
+    const cacheKey =
+      request.featureService !== undefined ? `service:${String(request.featureService)}` : Array.isArray(request.features) ? `refs:${request.features.join('\u0000')}` : undefined;
+    const cached = cacheKey === undefined ? undefined : this.resolved.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const result = await this.resolveRefsUncached(request);
+    if (cacheKey !== undefined) this.resolved.set(cacheKey, result);
+    return result;
+  }
+
+  private async resolveRefsUncached(request: { features?: string[]; featureService?: string }): Promise<{ refs: string[]; byView: Map<string, string[]> }> {
     let refs: string[];
     if (request.featureService !== undefined) {
       let service = this.defs.services.get(request.featureService);
@@ -94,7 +121,7 @@ export class FeaturesEngine {
       }
       if (service === undefined) throw new NotFoundError(`Feature service ${JSON.stringify(request.featureService)} is not defined`);
       refs = service.features;
-    } else if (Array.isArray(request.features) && request.features.length > 0) refs = request.features;
+    } else if (Array.isArray(request.features) && request.features.length > 0) refs = [...request.features];
     else throw new InvalidArgumentError('Invalid request: give features (view:feature refs) or featureService');
     const byView = new Map<string, string[]>();
     for (const [i, ref] of refs.entries()) {
@@ -162,46 +189,59 @@ export class FeaturesEngine {
     const views = [...byView.keys()].map((v) => this.defs.views.get(v) as FeatureView);
     for (const v of views) if (!v.online) throw new FailedPreconditionError(`View ${v.name} has no online store`);
     // One read per (entity, view): the fields asked for, or the whole view when the near cache is on.
+    const perView = views.map((v) => ({
+      view: v,
+      keys: joinKeysOf(v, this.defs),
+      fields: [...(this.near ? Object.keys(v.schema) : (byView.get(v.name) as string[])), EVENT_TS_FIELD],
+    }));
     const plan = request.entities.map((entity, i) => {
       if (entity === null || typeof entity !== 'object') throw new InvalidArgumentError(`Invalid entities[${i}]: expected an object of join keys`);
-      return views.map((v) => {
-        const keyValues = joinKeysOf(v, this.defs).map((k) => checkJoinKeyValue(entity[k.name], k, `entities[${i}].${k.name}`));
-        const fields = this.near ? Object.keys(v.schema) : (byView.get(v.name) as string[]);
-        return { view: v, key: onlineKey(v.name, keyValues), fields: [...fields, EVENT_TS_FIELD] };
+      return perView.map(({ view, keys, fields }) => {
+        const keyValues = keys.map((k) => checkJoinKeyValue(entity[k.name], k, `entities[${i}].${k.name}`));
+        return { view, key: onlineKey(view.name, keyValues), fields };
       });
     });
     const now = this.ctx.clock.now();
     const flat = plan.flat();
-    const results: Array<Array<string | null> | undefined> = flat.map((p) => {
-      const hit = this.near?.get(p.key);
-      return hit !== undefined && now - hit.at <= this.staleness ? hit.fields : undefined;
-    });
-    const misses = flat.map((p, i) => ({ p, i })).filter(({ i }) => results[i] === undefined);
-    if (misses.length > 0) {
-      const fetched = await this.ctx.kv.hmgetMany(misses.map(({ p }) => ({ key: p.key, fields: p.fields })));
-      misses.forEach(({ p, i }, j) => {
-        const values = fetched[j] as Array<string | null>;
-        results[i] = values;
-        this.near?.set(p.key, { fields: values, at: now });
+    let results: Array<Array<string | null>>;
+    if (this.near === undefined) {
+      results = await this.ctx.kv.hmgetMany(flat.map((p) => ({ key: p.key, fields: p.fields })));
+    } else {
+      const near = this.near;
+      const cachedValues: Array<Array<string | null> | undefined> = flat.map((p) => {
+        const hit = near.get(p.key);
+        return hit !== undefined && now - hit.at <= this.staleness ? hit.fields : undefined;
       });
+      const misses = flat.map((p, i) => ({ p, i })).filter(({ i }) => cachedValues[i] === undefined);
+      if (misses.length > 0) {
+        const fetched = await this.ctx.kv.hmgetMany(misses.map(({ p }) => ({ key: p.key, fields: p.fields })));
+        misses.forEach(({ p, i }, j) => {
+          const values = fetched[j] as Array<string | null>;
+          cachedValues[i] = values;
+          near.set(p.key, { fields: values, at: now });
+        });
+      }
+      results = cachedValues as Array<Array<string | null>>;
     }
-    let n = 0;
-    const rows = plan.map((reads) => {
+    // Where each ref's value sits: which read of an entity, which field of that read. Worked out once
+    // per request so the per-entity loop is plain indexing.
+    const layout = refs.map((ref) => {
+      const i = ref.indexOf(':');
+      const viewIndex = views.findIndex((v) => v.name === ref.slice(0, i));
+      const fields = plan[0]?.[viewIndex]?.fields ?? [];
+      return { ref, viewIndex, field: fields.indexOf(ref.slice(i + 1)), last: fields.length - 1, ttl: (views[viewIndex] as FeatureView).ttlMs };
+    });
+    const perEntity = views.length;
+    const rows = plan.map((_, e) => {
       const values: Record<string, unknown> = {};
       const status: Record<string, OnlineStatus> = {};
-      const byViewResult = new Map<string, { fields: string[]; values: Array<string | null> }>();
-      for (const read of reads) byViewResult.set(read.view.name, { fields: read.fields, values: results[n++] as Array<string | null> });
-      for (const ref of refs) {
-        const i = ref.indexOf(':');
-        const view = this.defs.views.get(ref.slice(0, i)) as FeatureView;
-        const got = byViewResult.get(view.name) as { fields: string[]; values: Array<string | null> };
-        const raw = got.values[got.fields.indexOf(ref.slice(i + 1))];
-        const eventTs = Number(got.values[got.values.length - 1]);
-        const value = raw === null || raw === undefined ? null : (JSON.parse(raw) as unknown);
+      for (const { ref, viewIndex, field, last, ttl } of layout) {
+        const got = results[e * perEntity + viewIndex] as Array<string | null>;
+        const value = decodeValue(got[field]);
         if (value === null) {
           values[ref] = null;
           status[ref] = 'NOT_FOUND';
-        } else if (view.ttlMs > 0 && now - eventTs > view.ttlMs) {
+        } else if (ttl > 0 && now - Number(got[last]) > ttl) {
           values[ref] = null;
           status[ref] = 'OUTSIDE_MAX_AGE';
         } else {

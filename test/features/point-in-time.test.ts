@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, type Mlops } from '../../src/index.js';
+import { ManualClock, type ApplyInput, type Mlops } from '../../src/index.js';
 import { FEATURE_BACKENDS } from '../helpers/feature-backends.js';
 import { seeded } from '../../demo/synthetic-market.js';
 
-const DEFS = {
+const DEFS: ApplyInput = {
   entities: [{ name: 'instrument', joinKeys: ['symbol'] }],
   views: [
-    { name: 'px', entities: ['instrument'], ttl: 500, schema: { price: 'float64' as const, tag: 'string' as const } },
-    { name: 'forever', entities: ['instrument'], schema: { level: 'int64' as const } },
+    { name: 'px', entities: ['instrument'], ttl: 500, schema: { price: 'float64', tag: 'string' } },
+    { name: 'forever', entities: ['instrument'], schema: { level: 'int64' } },
   ],
 };
 

@@ -1,15 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, type Mlops } from '../../src/index.js';
+import { ManualClock, type ApplyInput, type FeatureViewInput, type Mlops } from '../../src/index.js';
 import { FEATURE_BACKENDS } from '../helpers/feature-backends.js';
 
 const T0 = 1_800_000_000_000;
 
-const DEFS = {
-  entities: [{ name: 'instrument', joinKeys: ['symbol'] }, { name: 'venue', joinKeys: [{ name: 'venue_id', type: 'int64' as const }] }],
-  views: [
-    { name: 'px', entities: ['instrument'], ttl: '10m', schema: { vwap_5m: 'float64' as const, vol_1h: 'float64' as const, halted: 'bool' as const } },
-    { name: 'book', entities: ['instrument', 'venue'], ttl: 0, schema: { depth: 'int64' as const, emb: 'float32_vector' as const, label: 'string' as const } },
-  ],
+const PX: FeatureViewInput = { name: 'px', entities: ['instrument'], ttl: '10m', schema: { vwap_5m: 'float64', vol_1h: 'float64', halted: 'bool' } };
+const BOOK: FeatureViewInput = { name: 'book', entities: ['instrument', 'venue'], ttl: 0, schema: { depth: 'int64', emb: 'float32_vector', label: 'string' } };
+const DEFS: ApplyInput = {
+  entities: [{ name: 'instrument', joinKeys: ['symbol'] }, { name: 'venue', joinKeys: [{ name: 'venue_id', type: 'int64' }] }],
+  views: [PX, BOOK],
   services: [{ name: 'signal-v1', features: ['px:vwap_5m', 'book:depth'] }],
 };
 
@@ -29,15 +28,15 @@ for (const backend of FEATURE_BACKENDS) {
     it('applies definitions with versions; reapplying is a no-op; incompatible changes are refused', async () => {
       const { ml } = await open();
       expect((await ml.features.apply(DEFS)).changed).toEqual([]);
-      const px = DEFS.views[0]!;
+      const px = PX;
       const res = await ml.features.apply({ views: [{ ...px, schema: { ...px.schema, spread: 'float64' } }] });
       expect(res.changed).toEqual(['view:px']);
       expect((await ml.features.getFeatureView('px')).version).toBe(2);
       await ml.features.push('px', [{ symbol: 'A', event_ts: T0, spread: 0.5 }]);
-      const refused = [
+      const refused: ApplyInput[] = [
         { views: [{ ...px, schema: { ...px.schema, vwap_5m: 'int64' as const } }] },
         { views: [{ ...px, entities: ['venue'] }] },
-        { views: [{ ...px, schema: { vol_1h: 'float64' as const } }] },
+        { views: [{ ...px, schema: { vol_1h: 'float64' } }] },
         { entities: [{ name: 'instrument', joinKeys: ['ticker'] }] },
         { views: [{ ...px, offline: false }] },
         { services: [{ name: 'bad', features: ['px:nope'] }] },
