@@ -49,3 +49,4 @@ export { Audit } from './governance/audit.js';
 export type { AuditRecord, AuditQuery, AuditVerification, AuditEntry } from './governance/audit-log.js';
 export { buildMlp, buildLogisticRegression, type MlpSpec, type DenseLayer } from './onnx/model-builder.js';
 export * from './features/index.js';
+export * from './monitoring/index.js';

@@ -22,6 +22,7 @@ import { GOVERNANCE_MODULE, governanceMigrations } from './governance/audit-sche
 import { Authorizer } from './governance/rbac.js';
 import { Registry, RegistryEngine } from './registry/registry.js';
 import { FeatureStore, FeaturesEngine } from './features/feature-store.js';
+import { Monitoring, MonitoringEngine } from './monitoring/monitoring.js';
 
 /** The three stores a runtime stands on. */
 export interface MlopsStores {
@@ -45,6 +46,7 @@ interface RuntimeCore {
   authz: Authorizer;
   registry: RegistryEngine;
   features: FeaturesEngine;
+  monitoring: MonitoringEngine;
 }
 
 /** One runtime: stores, events and metrics, acting as one principal. */
@@ -53,6 +55,7 @@ export class Mlops {
   private auditView: Audit | undefined;
   private registryView: Registry | undefined;
   private featuresView: FeatureStore | undefined;
+  private monitoringView: Monitoring | undefined;
 
   /** @internal */
   constructor(
@@ -84,6 +87,13 @@ export class Mlops {
     this.assertOpen();
     this.featuresView ??= new FeatureStore(this.core.features, this.principal, this.core.authz);
     return this.featuresView;
+  }
+
+  /** Drift and data-quality monitoring with Evidently's statistics. */
+  get monitoring(): Monitoring {
+    this.assertOpen();
+    this.monitoringView ??= new Monitoring(this.core.monitoring, this.principal, this.core.authz);
+    return this.monitoringView;
   }
 
   /** The hash-chained audit log: query and verify. */
@@ -133,6 +143,7 @@ export class Mlops {
       core.closed = true;
       // Modules write what they still hold (buffered metrics) before the stores go away.
       core.registry.close();
+      core.monitoring.close();
       const flushed = await Promise.allSettled([core.tracking.close()]);
       const results = [...flushed, ...(await Promise.allSettled(core.ownedStores.map((s) => s.close())))];
       core.events.removeAllListeners();
@@ -197,6 +208,7 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
     const metrics = new MetricsRegistry(options.metrics);
     const features = new FeaturesEngine({ sql: metadataStore, kv: onlineStore, clock, events, metrics, audit: auditLog }, options.features);
     await features.init();
+    const monitoring = new MonitoringEngine({ events, metrics }, artifactStore, metadataStore, features);
     const core: RuntimeCore = {
       stores: { metadata: metadataStore, artifacts: artifactStore, online: onlineStore },
       events,
@@ -210,6 +222,7 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
       authz,
       registry,
       features,
+      monitoring,
     };
     return new Mlops(core, principal);
   } catch (err) {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
+import type { DriftReport } from '../monitoring/drift.js';
 
 /**
  * Events the runtime emits. Domain modules add their events here so that every listener is typed.
@@ -13,6 +14,8 @@ export interface MlopsEvents {
   'tracking.run.updated': [{ runId: string; status: string }];
   'registry.model.renamed': [{ from: string; to: string }];
   'features.materialize.progress': [{ view: string; written: number; start: number; end: number }];
+  'monitoring.report': [{ model: string; report: DriftReport }];
+  'drift.detected': [{ model: string; report: DriftReport }];
   'registry.version.created': [{ name: string; version: number; status: string }];
   'registry.approval.changed': [{ name: string; version: number; from: string; to: string; actor: string; reason?: string }];
   'registry.alias.set': [{ name: string; alias: string; version: number; previousVersion?: number }];

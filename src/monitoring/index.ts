@@ -1,0 +1,5 @@
+export { Monitoring } from './monitoring.js';
+export { DriftMonitor, type MonitorOptions, type DataQuality } from './monitor.js';
+export { driftReport, columnDrift, defaultTest, DRIFT_TESTS, type DriftReport, type ColumnDrift, type DriftTest, type DriftOptions, type ColumnOptions } from './drift.js';
+export { buildProfile, type ReferenceProfile, type ColumnProfile } from './profile.js';
+export * as stats from './stats.js';

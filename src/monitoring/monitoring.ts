@@ -1,0 +1,101 @@
+import { InvalidArgumentError } from '../core/errors.js';
+import type { BlobStore } from '../adapters/blob/types.js';
+import type { SqlDriver } from '../adapters/sql/types.js';
+import type { Principal } from '../governance/principal.js';
+import type { Authorizer } from '../governance/rbac.js';
+import type { FeaturesEngine } from '../features/feature-store.js';
+import { parseTimestamp } from '../features/parse.js';
+import { fromSql } from '../features/rows.js';
+import { offlineTable, q } from '../features/schema.js';
+import { checkModelName, checkVersion } from '../registry/names.js';
+import { driftReport, type DriftOptions, type DriftReport } from './drift.js';
+import { DriftMonitor, type MonitorHost, type MonitorOptions } from './monitor.js';
+import { buildProfile, toColumns, type Columns, type ReferenceProfile, type Rows } from './profile.js';
+
+/** Shared by every principal's view of one runtime: the live monitors. */
+export class MonitoringEngine {
+  readonly monitors = new Map<string, DriftMonitor>();
+
+  constructor(
+    readonly host: MonitorHost,
+    readonly blobs: BlobStore,
+    readonly sql: SqlDriver,
+    readonly features: FeaturesEngine,
+  ) {}
+
+  close(): void {
+    for (const m of this.monitors.values()) m.close();
+    this.monitors.clear();
+  }
+}
+
+function referenceKey(name: string, version: number): string {
+  return `monitoring/references/${encodeURIComponent(name)}/${version}.json`;
+}
+
+/** `ml.monitoring`: drift and data quality with Evidently's statistics, computed in-process. */
+export class Monitoring {
+  constructor(
+    private readonly engine: MonitoringEngine,
+    private readonly principal: Principal,
+    private readonly authz: Authorizer,
+  ) {}
+
+  /** A live monitor for a model; a second call with the same name replaces the first. */
+  monitor(name: string, options: MonitorOptions): DriftMonitor {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 256) throw new InvalidArgumentError(`Invalid name: ${JSON.stringify(name)} must be 1-256 characters`);
+    this.authz.check(this.principal, 'read', { kind: 'registered_model', name });
+    this.engine.monitors.get(name)?.close();
+    const monitor = new DriftMonitor(name, options, this.engine.host);
+    this.engine.monitors.set(name, monitor);
+    return monitor;
+  }
+
+  /** One-off drift between two datasets (rows or columns). */
+  compare(reference: Columns | Rows, current: Columns | Rows, options: DriftOptions = {}): DriftReport {
+    return driftReport(toColumns(reference, 'reference'), toColumns(current, 'current'), options);
+  }
+
+  /** A reference profile from data: a bounded sample per column plus ranges and categories. */
+  profile(data: Columns | Rows, options: { sampleSize?: number; seed?: number } = {}): ReferenceProfile {
+    return buildProfile(data, options);
+  }
+
+  /** A reference profile from a feature view's offline rows in [start, end). */
+  async profileFromFeatures(options: { view: string; features?: string[]; start?: number | string | Date; end?: number | string | Date; sampleSize?: number }): Promise<ReferenceProfile> {
+    this.authz.check(this.principal, 'read', { kind: 'feature_view', name: options?.view });
+    const view = await this.engine.features.view(options.view);
+    if (!view.offline) throw new InvalidArgumentError(`Invalid view: ${view.name} has no offline store`);
+    const features = options.features ?? Object.keys(view.schema);
+    features.forEach((f, i) => {
+      if (view.schema[f] === undefined) throw new InvalidArgumentError(`Invalid features[${i}]: view ${view.name} has no feature ${f}`);
+    });
+    const start = options.start === undefined ? -Number.MAX_SAFE_INTEGER : parseTimestamp(options.start, 'start');
+    const end = options.end === undefined ? Number.MAX_SAFE_INTEGER : parseTimestamp(options.end, 'end');
+    const rows = await this.engine.sql.queryArrays<unknown[]>(
+      `SELECT ${features.map((f) => q(f)).join(', ')} FROM ${offlineTable(view.name)} WHERE event_ts >= ? AND event_ts < ?`,
+      [start, end],
+    );
+    const columns: Record<string, unknown[]> = {};
+    features.forEach((f, j) => {
+      columns[f] = rows.map((r) => fromSql(r[j], view.schema[f] as string));
+    });
+    return buildProfile(columns, options.sampleSize !== undefined ? { sampleSize: options.sampleSize } : {});
+  }
+
+  /** Stores a reference profile with a model version (e.g. its training data). */
+  async saveReference(name: string, version: number, profile: ReferenceProfile): Promise<void> {
+    checkModelName(name);
+    const v = checkVersion(version);
+    this.authz.check(this.principal, 'write', { kind: 'registered_model', name });
+    if (profile === null || typeof profile !== 'object' || typeof profile.columns !== 'object') throw new InvalidArgumentError('Invalid profile: expected a ReferenceProfile');
+    await this.engine.blobs.put(referenceKey(name, v), JSON.stringify(profile));
+  }
+
+  async loadReference(name: string, version: number): Promise<ReferenceProfile> {
+    checkModelName(name);
+    const v = checkVersion(version);
+    this.authz.check(this.principal, 'read', { kind: 'registered_model', name });
+    return JSON.parse(Buffer.from(await this.engine.blobs.get(referenceKey(name, v))).toString('utf8')) as ReferenceProfile;
+  }
+}
