@@ -8,8 +8,9 @@ import { adaptersSuite } from './suites/adapters.js';
 import { trackingSuite } from './suites/tracking.js';
 import { registrySuite } from './suites/registry.js';
 import { featuresSuite } from './suites/features.js';
+import { monitoringSuite } from './suites/monitoring.js';
 
-const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite, featuresSuite];
+const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite, featuresSuite, monitoringSuite];
 
 const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -77,6 +77,16 @@ try {
   const champion = await ml.registry.resolve(`${modelName}@champion`);
   done(`self-approval ${selfApproval}; champion -> v${champion.version}`);
 
+  done = step('monitoring drift: live traffic from the training market, then from a shifted one');
+  const monitor = ml.monitoring.monitor(modelName, { reference: { ret5m: train.map((s) => s.features[0]), vol_z: train.map((s) => s.features[1]), spread_bp: train.map((s) => s.features[2]) } });
+  const calm = marketSamples(2000, 21);
+  monitor.observe({ ret5m: calm.map((s) => s.features[0]), vol_z: calm.map((s) => s.features[1]), spread_bp: calm.map((s) => s.features[2]) });
+  const calmReport = monitor.report({ reset: true });
+  const shifted = marketSamples(2000, 22).map((s) => ({ ret5m: s.features[0] * 1.8 + 0.5, vol_z: s.features[1] + 1, spread_bp: s.features[2] }));
+  monitor.observe(shifted);
+  const driftVerdict = monitor.report();
+  done(`same market: drift ${calmReport.datasetDrift}; shifted: drift ${driftVerdict.datasetDrift} (${Object.entries(driftVerdict.columns).filter(([, c]) => c.drift).map(([k]) => k).join(', ')})`);
+
   done = step('verifying the audit chain');
   const audit = await ml.audit.verify();
   done(`${audit.checked} records, ${audit.ok ? 'intact' : `BROKEN at ${audit.firstBrokenSeq}`}`);
@@ -89,9 +99,11 @@ try {
   process.stdout.write(`  loss: ${history[0]?.value.toFixed(4)} at epoch 0 -> ${history.at(-1)?.value.toFixed(4)} at epoch ${history.at(-1)?.step}\n`);
   process.stdout.write(`  artifacts: ${artifacts.map((a) => `${a.path} (${a.fileSize} bytes)`).join(', ')}\n`);
   process.stdout.write(`  registry: ${modelName}@champion = v${champion.version} (sha256 ${champion.sha256.slice(0, 12)}…), audit ${audit.ok ? 'intact' : 'BROKEN'}\n`);
+  process.stdout.write(`  drift: ${driftVerdict.datasetDrift ? 'detected' : 'none'} on shifted data (${(driftVerdict.share * 100).toFixed(0)}% of columns)\n`);
   process.stdout.write(`  everything is in ${ml.dir} (SQLite + files); rerun to add more runs and versions\n`);
   if (history.length !== 60 || (winner.data.metrics.test_auc ?? 0) < 0.7) throw new Error('demo check failed: training did not converge');
   if (selfApproval !== 'PERMISSION_DENIED' || !audit.ok || champion.version !== mv.version) throw new Error('demo check failed: governance');
+  if (calmReport.datasetDrift || !driftVerdict.datasetDrift) throw new Error('demo check failed: drift verdicts');
 } finally {
   await ml.close();
 }
