@@ -13,6 +13,7 @@ export interface MlopsEvents {
   'tracking.run.created': [{ runId: string; experimentId: string }];
   'tracking.run.updated': [{ runId: string; status: string }];
   'registry.model.renamed': [{ from: string; to: string }];
+  'features.pushed': [{ view: string; rows: ReadonlyArray<Record<string, unknown>>; to: string }];
   'features.materialize.progress': [{ view: string; written: number; start: number; end: number }];
   'monitoring.report': [{ model: string; report: DriftReport }];
   'drift.detected': [{ model: string; report: DriftReport }];

@@ -180,12 +180,16 @@ export class FeaturesEngine {
       if (this.near) for (const w of writes) this.near.delete(w.key);
       this.rowsWritten.inc({ view: view.name, target: 'online' }, writes.length);
     }
-    this.noteEvents(view.name, Math.max(...valid.map((r) => r.eventTs)));
+    let newestEvent = -Infinity;
+    for (const r of valid) if (r.eventTs > newestEvent) newestEvent = r.eventTs;
+    this.noteEvents(view.name, newestEvent);
+    if (this.ctx.events.listenerCount('features.pushed') > 0) this.ctx.events.emit('features.pushed', { view: view.name, rows, to });
     return valid.length;
   }
 
   noteEvents(view: string, eventTs: number): void {
-    const latest = Math.max(this.latestEvent.get(view) ?? -Infinity, eventTs);
+    let latest = this.latestEvent.get(view) ?? -Infinity;
+    if (eventTs > latest) latest = eventTs;
     this.latestEvent.set(view, latest);
     this.freshness.set({ view }, Math.max(0, (this.ctx.clock.now() - latest) / 1000));
   }

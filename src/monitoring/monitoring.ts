@@ -44,10 +44,29 @@ export class Monitoring {
   /** A live monitor for a model; a second call with the same name replaces the first. */
   monitor(name: string, options: MonitorOptions): DriftMonitor {
     if (typeof name !== 'string' || name.length === 0 || name.length > 256) throw new InvalidArgumentError(`Invalid name: ${JSON.stringify(name)} must be 1-256 characters`);
-    this.authz.check(this.principal, 'read', { kind: 'registered_model', name });
+    if (!name.startsWith('feature_view:')) this.authz.check(this.principal, 'read', { kind: 'registered_model', name });
     this.engine.monitors.get(name)?.close();
     const monitor = new DriftMonitor(name, options, this.engine.host);
     this.engine.monitors.set(name, monitor);
+    return monitor;
+  }
+
+  /**
+   * A monitor fed by every push to a feature view from this process: data quality (nulls,
+   * out-of-range values, unseen categories) and drift of the features written, against a reference.
+   * Its name is `feature_view:<view>`; close it to stop watching.
+   */
+  monitorFeatureView(view: string, options: MonitorOptions): DriftMonitor {
+    this.authz.check(this.principal, 'read', { kind: 'feature_view', name: view });
+    const monitor = this.monitor(`feature_view:${view}`, options);
+    const off = this.engine.host.events.on('features.pushed', (e) => {
+      if (e.view === view) monitor.observe(e.rows as Array<Record<string, unknown>>);
+    });
+    const close = monitor.close.bind(monitor);
+    monitor.close = () => {
+      off();
+      close();
+    };
     return monitor;
   }
 

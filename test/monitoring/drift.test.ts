@@ -117,6 +117,12 @@ describe('live monitoring', () => {
     const fromFeatures = await ml.monitoring.profileFromFeatures({ view: 'px', start: 1000, end: 1100 });
     expect(fromFeatures.columns.vwap).toMatchObject({ kind: 'num', rows: 100 });
     expect(fromFeatures.columns.venue?.categories).toEqual({ XNAS: 50, XNYS: 50 });
+    const watch = ml.monitoring.monitorFeatureView('px', { reference: fromFeatures });
+    await ml.features.push('px', [{ symbol: 'A', event_ts: 5000, vwap: 1e9, venue: 'XLON' }, { symbol: 'B', event_ts: 5000, venue: 'XNYS' }]);
+    expect(watch.dataQuality()).toMatchObject({ vwap: { rows: 2, nulls: 1, outOfRange: 1 }, venue: { rows: 2, unseenCategories: 1 } });
+    watch.close();
+    await ml.features.push('px', [{ symbol: 'A', event_ts: 6000, vwap: 1 }]);
+    expect(watch.dataQuality().vwap?.rows).toBe(2);
     expect(() => ml.monitoring.monitor('', { reference })).toThrow(/Invalid name/);
     expect(() => ml.monitoring.monitor('x', {} as never)).toThrow(/reference is required/);
   });
