@@ -1,14 +1,7 @@
+import { prng } from '../src/monitoring/profile.js';
+
 /** A seeded PRNG (mulberry32) so the demo's data and results are the same on every machine. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seeded = prng;
 
 export interface Sample {
   features: [number, number, number];

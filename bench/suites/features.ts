@@ -6,6 +6,7 @@ import pg from 'pg';
 import { createMlops, type Mlops } from '../../src/index.js';
 import { percentile, sampleMicros, time } from '../lib/stats.js';
 import type { BenchContext, BenchResult, BenchSuite } from '../lib/types.js';
+import { clearKvStore } from '../../test/helpers/kv-cleanup.js';
 
 const SUITE = 'features';
 const FEATURES = Array.from({ length: 50 }, (_, i) => `f${i}`);
@@ -65,12 +66,7 @@ async function onlineLatency(ctx: BenchContext): Promise<BenchResult[]> {
     }
     return out;
   } finally {
-    let cursor: string | undefined;
-    do {
-      const page = await ml.stores.online.scan('', { count: 1000, ...(cursor ? { cursor } : {}) });
-      await ml.stores.online.delete(page.keys);
-      cursor = page.nextCursor;
-    } while (cursor);
+    await clearKvStore(ml.stores.online);
     await ml.close();
     raw.disconnect();
     await rm(dir, { recursive: true, force: true });

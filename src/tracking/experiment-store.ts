@@ -1,7 +1,8 @@
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../core/errors.js';
 import type { SqlExecutor } from '../adapters/sql/types.js';
 import type { TrackingContext } from './context.js';
-import { LIMITS, checkKey, checkMaxResults, checkString, stringifyValue } from './limits.js';
+import { LIMITS, checkKey, checkMaxResults, checkString } from './limits.js';
+import { checkTagRecord } from './run-store.js';
 import { EXPERIMENT_COLUMNS, chunks, groupKeyValues, placeholders, toExperiment, type ExperimentRow } from './rows.js';
 import { compileFilter, compileOrder } from './search/compile.js';
 import { decodePageToken, encodePageToken, queryDigest } from './search/page-token.js';
@@ -40,14 +41,7 @@ function checkName(name: unknown, field = 'name'): string {
 }
 
 function checkTags(tags: unknown, field: string): Array<[string, string]> {
-  if (tags === undefined) return [];
-  if (tags === null || typeof tags !== 'object') throw new InvalidArgumentError(`Invalid ${field}: must be an object of tag values`);
-  return Object.entries(tags as Record<string, unknown>).map(([k, v]) => {
-    checkKey(k, `${field} key`);
-    const value = stringifyValue(v, `${field}.${k}`);
-    checkString(value, `${field}.${k}`, LIMITS.experimentTagValue);
-    return [k, value];
-  });
+  return checkTagRecord(tags, field, LIMITS.experimentTagValue);
 }
 
 /** Experiments: unique names, soft delete and restore, tags, search. */

@@ -44,7 +44,7 @@ export function checkStatus(status: unknown, field = 'status'): RunStatus {
   return status as RunStatus;
 }
 
-export function checkTagRecord(tags: unknown, field: string): Array<[string, string]> {
+export function checkTagRecord(tags: unknown, field: string, maxValue: number = LIMITS.tagValue): Array<[string, string]> {
   if (tags === undefined) return [];
   if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) {
     throw new InvalidArgumentError(`Invalid ${field}: must be an object of tag values`);
@@ -52,7 +52,7 @@ export function checkTagRecord(tags: unknown, field: string): Array<[string, str
   return Object.entries(tags as Record<string, unknown>).map(([k, v]) => {
     checkKey(k, `${field} key`);
     const value = stringifyValue(v, `${field}.${k}`);
-    checkString(value, `${field}.${k}`, LIMITS.tagValue);
+    checkString(value, `${field}.${k}`, maxValue);
     return [k, value];
   });
 }

@@ -2,6 +2,7 @@ import type { ManualClock} from '../../src/index.js';
 import { createMlops, type Mlops } from '../../src/index.js';
 import type { FeaturesOptions } from '../../src/features/context.js';
 import { PG_URL, REDIS_URL, dropSchema, tempDir, uniqueName } from './services.js';
+import { clearKvStore } from './kv-cleanup.js';
 
 export interface FeatureBackend {
   name: string;
@@ -31,12 +32,7 @@ export const FEATURE_BACKENDS: FeatureBackend[] = [
       return {
         ml,
         close: async () => {
-          let cursor: string | undefined;
-          do {
-            const page = await ml.stores.online.scan('', { count: 1000, ...(cursor ? { cursor } : {}) });
-            await ml.stores.online.delete(page.keys);
-            cursor = page.nextCursor;
-          } while (cursor);
+          await clearKvStore(ml.stores.online);
           await ml.close();
           await dropSchema(schema);
           await dir.remove();

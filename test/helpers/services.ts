@@ -7,6 +7,7 @@ import { openPostgres } from '../../src/adapters/sql/postgres-driver.js';
 import { openRedisKvStore } from '../../src/adapters/kv/redis-store.js';
 import type { SqlDriver } from '../../src/adapters/sql/types.js';
 import type { KvStore } from '../../src/adapters/kv/types.js';
+import { clearKvStore } from './kv-cleanup.js';
 
 /** Service URLs for suites that need PostgreSQL or Redis; unset means those suites are skipped by name. */
 export const PG_URL = process.env.MLOPS_TEST_PG_URL || undefined;
@@ -52,12 +53,7 @@ export async function openTestRedis(prefix = `${uniqueName('t')}:`): Promise<KvS
   store.close = async () => {
     if (!cleaned) {
       cleaned = true;
-      let cursor: string | undefined;
-      do {
-        const page = await store.scan('', { count: 1000, ...(cursor ? { cursor } : {}) });
-        await store.delete(page.keys);
-        cursor = page.nextCursor;
-      } while (cursor !== undefined);
+      await clearKvStore(store);
     }
     await close();
   };
