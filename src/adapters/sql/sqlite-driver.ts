@@ -92,7 +92,22 @@ export async function openSqlite(options: SqliteOptions): Promise<SqlDriver> {
     });
   }
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-  if (options.path !== ':memory:') db.pragma('journal_mode = WAL');
+  if (options.path !== ':memory:') {
+    // Switching a new file to WAL needs a moment of exclusive access; when another process opens the
+    // same file at that instant SQLite answers "busy" without waiting, so try again shortly.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        db.pragma('journal_mode = WAL');
+        break;
+      } catch (err) {
+        if (!isBusy(errorCode(err)) || attempt >= 50) {
+          db.close();
+          throw mapSqlError(err, 'PRAGMA journal_mode = WAL');
+        }
+        await backoff(attempt);
+      }
+    }
+  }
   db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
   // SQLite's default page cache is 2 MB; metric history outgrows it within minutes of training, and
