@@ -15,7 +15,8 @@ export default defineConfig([
     ...shared,
     entry: { index: 'src/index.ts', postgres: 'src/postgres.ts', redis: 'src/redis.ts', s3: 'src/s3.ts' },
     format: ['esm', 'cjs'],
-    clean: true,
+    // dist is emptied once by `npm run build`: cleaning per config races with the other config.
+    clean: false,
   },
   // The conformance suites import vitest, which cannot be loaded with require(): ESM only.
   { ...shared, entry: { testing: 'src/testing/index.ts' }, format: ['esm'], clean: false },

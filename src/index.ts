@@ -50,3 +50,4 @@ export type { AuditRecord, AuditQuery, AuditVerification, AuditEntry } from './g
 export { buildMlp, buildLogisticRegression, type MlpSpec, type DenseLayer } from './onnx/model-builder.js';
 export * from './features/index.js';
 export * from './monitoring/index.js';
+export * from './serving/index.js';

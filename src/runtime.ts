@@ -23,6 +23,7 @@ import { Authorizer } from './governance/rbac.js';
 import { Registry, RegistryEngine } from './registry/registry.js';
 import { FeatureStore, FeaturesEngine } from './features/feature-store.js';
 import { Monitoring, MonitoringEngine } from './monitoring/monitoring.js';
+import { Serving, ServingEngine } from './serving/serving.js';
 
 /** The three stores a runtime stands on. */
 export interface MlopsStores {
@@ -47,6 +48,7 @@ interface RuntimeCore {
   registry: RegistryEngine;
   features: FeaturesEngine;
   monitoring: MonitoringEngine;
+  serving: ServingEngine;
 }
 
 /** One runtime: stores, events and metrics, acting as one principal. */
@@ -56,6 +58,7 @@ export class Mlops {
   private registryView: Registry | undefined;
   private featuresView: FeatureStore | undefined;
   private monitoringView: Monitoring | undefined;
+  private servingView: Serving | undefined;
 
   /** @internal */
   constructor(
@@ -94,6 +97,13 @@ export class Mlops {
     this.assertOpen();
     this.monitoringView ??= new Monitoring(this.core.monitoring, this.principal, this.core.authz);
     return this.monitoringView;
+  }
+
+  /** ONNX models served in this process with dynamic batching. */
+  get serving(): Serving {
+    this.assertOpen();
+    this.servingView ??= new Serving(this.core.serving, this.principal, this.core.authz);
+    return this.servingView;
   }
 
   /** The hash-chained audit log: query and verify. */
@@ -144,7 +154,7 @@ export class Mlops {
       // Modules write what they still hold (buffered metrics) before the stores go away.
       core.registry.close();
       core.monitoring.close();
-      const flushed = await Promise.allSettled([core.tracking.close()]);
+      const flushed = await Promise.allSettled([core.tracking.close(), core.serving.close()]);
       const results = [...flushed, ...(await Promise.allSettled(core.ownedStores.map((s) => s.close())))];
       core.events.removeAllListeners();
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -208,6 +218,7 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
     const metrics = new MetricsRegistry(options.metrics);
     const features = new FeaturesEngine({ sql: metadataStore, kv: onlineStore, clock, events, metrics, audit: auditLog }, options.features);
     await features.init();
+    const serving = new ServingEngine(events, registry);
     const monitoring = new MonitoringEngine({ events, metrics }, artifactStore, metadataStore, features);
     const core: RuntimeCore = {
       stores: { metadata: metadataStore, artifacts: artifactStore, online: onlineStore },
@@ -223,6 +234,7 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
       registry,
       features,
       monitoring,
+      serving,
     };
     return new Mlops(core, principal);
   } catch (err) {

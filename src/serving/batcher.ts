@@ -1,0 +1,190 @@
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { InvalidArgumentError, UnavailableError, toMlopsError } from '../core/errors.js';
+import type { OrtModule } from './ort.js';
+
+export interface BatchingOptions {
+  /** Most rows in one session run. Default 256. */
+  maxBatchSize?: number;
+  /** How long the first request of a batch waits for company (µs). Default 200. */
+  maxDelayMicros?: number;
+  /** Most rows waiting; beyond it predict() fails at once with UNAVAILABLE. Default 16 x maxBatchSize. */
+  maxQueueRows?: number;
+}
+
+export type Outputs = Record<string, { data: ArrayLike<unknown>; dims: number[]; type: string }>;
+
+interface Pending {
+  tensors: Record<string, Tensor>;
+  rows: number;
+  resolve: (out: Outputs) => void;
+  reject: (err: unknown) => void;
+}
+
+const TYPED_CTORS: Record<string, new (n: number) => { set(a: ArrayLike<unknown>, o: number): void; subarray(a: number, b: number): ArrayLike<unknown> }> = {
+  float32: Float32Array as never,
+  float64: Float64Array as never,
+  int32: Int32Array as never,
+  int64: BigInt64Array as never,
+  uint8: Uint8Array as never,
+  int8: Int8Array as never,
+  bool: Uint8Array as never,
+};
+
+/**
+ * Dynamic batching with Triton's semantics: concurrent requests are joined along the first
+ * dimension up to `maxBatchSize` rows, the first waiting at most `maxDelayMicros`; outputs are split
+ * back per caller; a failing batch fails only its own callers; the queue is bounded.
+ */
+export class DynamicBatcher {
+  private queue: Pending[] = [];
+  private queuedRows = 0;
+  private running = false;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  readonly maxBatchSize: number;
+  readonly maxDelayMicros: number;
+  readonly maxQueueRows: number;
+  onBatch: ((rows: number, requests: number, seconds: number) => void) | undefined;
+
+  constructor(
+    private readonly ort: OrtModule,
+    private readonly session: () => InferenceSession,
+    options: BatchingOptions = {},
+  ) {
+    this.maxBatchSize = options.maxBatchSize ?? 256;
+    this.maxDelayMicros = options.maxDelayMicros ?? 200;
+    this.maxQueueRows = options.maxQueueRows ?? this.maxBatchSize * 16;
+    if (!Number.isSafeInteger(this.maxBatchSize) || this.maxBatchSize < 1) throw new InvalidArgumentError(`Invalid batching.maxBatchSize: ${this.maxBatchSize} must be a positive integer`);
+    if (!Number.isFinite(this.maxDelayMicros) || this.maxDelayMicros < 0) throw new InvalidArgumentError(`Invalid batching.maxDelayMicros: ${this.maxDelayMicros} must be >= 0`);
+    if (!Number.isSafeInteger(this.maxQueueRows) || this.maxQueueRows < this.maxBatchSize) {
+      throw new InvalidArgumentError(`Invalid batching.maxQueueRows: ${this.maxQueueRows} must be an integer >= maxBatchSize (${this.maxBatchSize})`);
+    }
+  }
+
+  get queueDepth(): number {
+    return this.queuedRows;
+  }
+
+  submit(tensors: Record<string, Tensor>, rows: number): Promise<Outputs> {
+    if (rows > this.maxBatchSize) {
+      // Larger than a batch: run alone rather than split.
+      return this.runBatch([{ tensors, rows, resolve: () => undefined, reject: () => undefined }], true);
+    }
+    if (this.queuedRows + rows > this.maxQueueRows) {
+      return Promise.reject(new UnavailableError(`Prediction queue is full (${this.queuedRows} rows waiting, limit ${this.maxQueueRows}); retry later`));
+    }
+    return new Promise<Outputs>((resolve, reject) => {
+      this.queue.push({ tensors, rows, resolve, reject });
+      this.queuedRows += rows;
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.running || this.timer !== undefined) return;
+    if (this.queuedRows >= this.maxBatchSize) {
+      void this.drain();
+      return;
+    }
+    const fire = () => {
+      this.timer = undefined;
+      void this.drain();
+    };
+    this.timer = this.maxDelayMicros < 1000 ? setImmediate(fire) : setTimeout(fire, this.maxDelayMicros / 1000);
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer as NodeJS.Timeout);
+      clearImmediate(this.timer as NodeJS.Immediate);
+      this.timer = undefined;
+    }
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch: Pending[] = [];
+        let rows = 0;
+        while (this.queue.length > 0 && rows + (this.queue[0] as Pending).rows <= this.maxBatchSize) {
+          const p = this.queue.shift() as Pending;
+          batch.push(p);
+          rows += p.rows;
+        }
+        this.queuedRows -= rows;
+        await this.runBatch(batch, false).catch(() => undefined);
+        if (this.queue.length > 0 && this.queuedRows < this.maxBatchSize && this.maxDelayMicros > 0) break;
+      }
+    } finally {
+      this.running = false;
+      if (this.queue.length > 0) this.schedule();
+    }
+  }
+
+  private async runBatch(batch: Pending[], alone: boolean): Promise<Outputs> {
+    const started = performance.now();
+    try {
+      const session = this.session();
+      const feeds = batch.length === 1 ? (batch[0] as Pending).tensors : this.concat(batch);
+      const result = await session.run(feeds);
+      const rows = batch.reduce((s, p) => s + p.rows, 0);
+      this.onBatch?.(rows, batch.length, (performance.now() - started) / 1000);
+      const outputs: Outputs = {};
+      for (const [name, t] of Object.entries(result)) outputs[name] = { data: t.data as ArrayLike<unknown>, dims: [...t.dims], type: t.type };
+      if (alone) return outputs;
+      if (batch.length === 1) (batch[0] as Pending).resolve(outputs);
+      else this.split(batch, outputs);
+      return outputs;
+    } catch (err) {
+      const error = toMlopsError(err, 'Inference failed');
+      if (alone) throw error;
+      for (const p of batch) p.reject(error);
+      throw error;
+    }
+  }
+
+  private concat(batch: Pending[]): Record<string, Tensor> {
+    const first = (batch[0] as Pending).tensors;
+    const feeds: Record<string, Tensor> = {};
+    for (const [name, t] of Object.entries(first)) {
+      const rows = batch.reduce((s, p) => s + ((p.tensors[name] as Tensor).dims[0] ?? 1), 0);
+      const size = batch.reduce((s, p) => s + (p.tensors[name] as Tensor).data.length, 0);
+      let data: ArrayLike<unknown>;
+      const Ctor = TYPED_CTORS[t.type];
+      if (Ctor === undefined) {
+        data = batch.flatMap((p) => Array.from((p.tensors[name] as Tensor).data as ArrayLike<unknown>));
+      } else {
+        const out = new Ctor(size);
+        let offset = 0;
+        for (const p of batch) {
+          const d = (p.tensors[name] as Tensor).data as ArrayLike<unknown>;
+          out.set(d, offset);
+          offset += d.length;
+        }
+        data = out as unknown as ArrayLike<unknown>;
+      }
+      feeds[name] = new this.ort.Tensor(t.type as 'float32', data as Float32Array, [rows, ...t.dims.slice(1)]);
+    }
+    return feeds;
+  }
+
+  private split(batch: Pending[], outputs: Outputs): void {
+    const total = batch.reduce((s, p) => s + p.rows, 0);
+    let row = 0;
+    for (const p of batch) {
+      const mine: Outputs = {};
+      for (const [name, o] of Object.entries(outputs)) {
+        if (o.dims[0] !== total) {
+          // Not batched along the first dimension: every caller sees the whole output.
+          mine[name] = o;
+          continue;
+        }
+        const width = o.dims.slice(1).reduce((a, b) => a * b, 1);
+        // slice copies, so one caller's result never aliases another's.
+        const data = o.data as unknown as { slice: (a: number, b: number) => ArrayLike<unknown> };
+        const piece = data.slice(row * width, (row + p.rows) * width);
+        mine[name] = { data: piece, dims: [p.rows, ...o.dims.slice(1)], type: o.type };
+      }
+      row += p.rows;
+      p.resolve(mine);
+    }
+  }
+}

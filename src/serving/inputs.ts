@@ -1,0 +1,123 @@
+import type { Tensor } from 'onnxruntime-node';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { ModelSignature, TensorSpec } from '../registry/types.js';
+import type { OrtModule } from './ort.js';
+
+/** What predict() accepts per input: rows, a typed array, `{ data, dims }` or an ort.Tensor. */
+export type InputValue = number[][] | number[] | ArrayLike<number> | BigInt64Array | { data: ArrayLike<unknown>; dims: readonly number[] } | Tensor | string[] | boolean[];
+
+export type PredictInputs = Record<string, InputValue> | InputValue;
+
+const TYPED: Record<string, { make: (n: number) => ArrayLike<unknown> & { [i: number]: unknown } }> = {
+  float32: { make: (n) => new Float32Array(n) },
+  float64: { make: (n) => new Float64Array(n) },
+  int32: { make: (n) => new Int32Array(n) },
+  int64: { make: (n) => new BigInt64Array(n) },
+  uint8: { make: (n) => new Uint8Array(n) },
+  int8: { make: (n) => new Int8Array(n) },
+  bool: { make: (n) => new Uint8Array(n) },
+};
+
+function isTensor(v: unknown): v is Tensor {
+  return typeof v === 'object' && v !== null && 'dims' in v && 'type' in v && 'data' in v && typeof (v as Tensor).dims !== 'undefined' && typeof (v as { type: unknown }).type === 'string';
+}
+
+function fail(field: string, message: string): never {
+  throw new InvalidArgumentError(`Invalid ${field}: ${message}`, { details: { field } });
+}
+
+function convert(values: ArrayLike<unknown>, type: string, field: string): ArrayLike<unknown> {
+  if (type === 'string') {
+    const out = Array.from(values as ArrayLike<unknown>);
+    out.forEach((v, i) => typeof v !== 'string' && fail(`${field}[${i}]`, `expected a string, got ${JSON.stringify(v)}`));
+    return out as string[];
+  }
+  const spec = TYPED[type];
+  if (spec === undefined) fail(field, `element type ${type} is not supported for inputs`);
+  const out = spec.make(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (type === 'int64') {
+      if (typeof v === 'bigint') out[i] = v;
+      else if (typeof v === 'number' && Number.isSafeInteger(v)) out[i] = BigInt(v);
+      else fail(`${field}[${i}]`, `expected a whole number for int64, got ${String(v)}`);
+    } else if (type === 'bool') {
+      if (typeof v === 'boolean') out[i] = v ? 1 : 0;
+      else if (v === 0 || v === 1) out[i] = v;
+      else fail(`${field}[${i}]`, `expected a boolean, got ${String(v)}`);
+    } else {
+      if (typeof v !== 'number' || (type.startsWith('int') && !Number.isInteger(v))) fail(`${field}[${i}]`, `expected a ${type} number, got ${JSON.stringify(v)}`);
+      out[i] = v;
+    }
+  }
+  return out;
+}
+
+/** Checks dims against the signature: rank, and every fixed dimension. */
+function checkDims(dims: number[], spec: TensorSpec, field: string): void {
+  if (spec.shape === null) return;
+  if (dims.length !== spec.shape.length) fail(field, `has rank ${dims.length} (dims [${dims.join(', ')}]), the model expects [${spec.shape.join(', ')}]`);
+  spec.shape.forEach((d, i) => {
+    if (typeof d === 'number' && d !== dims[i]) fail(field, `dimension ${i} is ${dims[i]}, the model expects ${d} (shape [${spec.shape?.join(', ')}])`);
+  });
+}
+
+/** Turns one caller's inputs into tensors named and shaped as the signature says. */
+export function toTensors(ort: OrtModule, inputs: PredictInputs, signature: ModelSignature): { tensors: Record<string, Tensor>; rows: number } {
+  const specs = signature.inputs;
+  let named: Record<string, InputValue>;
+  if (specs.length === 1 && (Array.isArray(inputs) || ArrayBuffer.isView(inputs) || isTensor(inputs) || (typeof inputs === 'object' && inputs !== null && 'dims' in inputs && 'data' in inputs))) {
+    named = { [(specs[0] as TensorSpec).name]: inputs as InputValue };
+  } else if (inputs !== null && typeof inputs === 'object') named = inputs as Record<string, InputValue>;
+  else fail('inputs', 'expected rows, a typed array, { data, dims }, an ort.Tensor, or an object of those per input name');
+  for (const name of Object.keys(named)) {
+    if (!specs.some((s) => s.name === name)) fail(`inputs.${name}`, `the model has no input ${name} (inputs: ${specs.map((s) => s.name).join(', ')})`);
+  }
+  const tensors: Record<string, Tensor> = {};
+  let rows = -1;
+  for (const spec of specs) {
+    const field = `inputs.${spec.name}`;
+    const value = named[spec.name];
+    if (value === undefined) fail(field, 'is missing');
+    if (spec.kind !== 'tensor' || spec.elementType === null) fail(field, `is a ${spec.kind}, only tensor inputs are supported`);
+    const type = spec.elementType;
+    let data: ArrayLike<unknown>;
+    let dims: number[];
+    if (isTensor(value)) {
+      if (value.type !== type) fail(field, `is a ${value.type} tensor, the model expects ${type}`);
+      tensors[spec.name] = value;
+      dims = [...value.dims];
+      checkDims(dims, spec, field);
+      rows = rows === -1 ? (dims[0] ?? 1) : rows;
+      continue;
+    } else if (Array.isArray(value) && value.length > 0 && Array.isArray(value[0])) {
+      const matrix = value as unknown[][];
+      const width = (matrix[0] as unknown[]).length;
+      matrix.forEach((row, i) => {
+        if (!Array.isArray(row) || row.length !== width) fail(`${field}[${i}]`, `has ${Array.isArray(row) ? row.length : 0} values, row 0 has ${width}`);
+      });
+      data = matrix.flat();
+      dims = [matrix.length, width];
+    } else if (typeof value === 'object' && value !== null && 'dims' in value && 'data' in value && !ArrayBuffer.isView(value)) {
+      data = value.data;
+      dims = [...value.dims];
+      const size = dims.reduce((a, b) => a * b, 1);
+      if (size !== data.length) fail(field, `dims [${dims.join(', ')}] need ${size} values, data has ${data.length}`);
+    } else {
+      // A flat array or typed array: the fixed dimensions come from the signature, the first one is the batch.
+      data = value as ArrayLike<unknown>;
+      const fixed = (spec.shape ?? []).slice(1).map((d) => (typeof d === 'number' ? d : NaN));
+      if (fixed.some(Number.isNaN)) fail(field, `give { data, dims }: dimensions [${spec.shape?.join(', ')}] after the first are not fixed`);
+      const width = fixed.reduce((a, b) => a * b, 1);
+      if (data.length === 0 || data.length % width !== 0) fail(field, `has ${data.length} values, not a whole number of rows of ${width}`);
+      dims = [data.length / width, ...fixed];
+    }
+    checkDims(dims, spec, field);
+    const converted = ArrayBuffer.isView(data) && data.constructor === TYPED[type]?.make(0).constructor ? data : convert(data, type, field);
+    tensors[spec.name] = new ort.Tensor(type === 'bool' ? 'bool' : (type as 'float32'), converted as Float32Array, dims);
+    const n = dims[0] ?? 1;
+    if (rows !== -1 && n !== rows) fail(field, `has ${n} rows, other inputs have ${rows}`);
+    rows = n;
+  }
+  return { tensors, rows: Math.max(rows, 0) };
+}

@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { buildMlp, createMlops, type Mlops } from '../../src/index.js';
+import { prng } from '../../src/monitoring/profile.js';
+import { tempDir } from '../helpers/services.js';
+
+const IN = 4;
+const HIDDEN = 8;
+const OUT = 3;
+
+function weights(seed: number, n: number): number[] {
+  const r = prng(seed);
+  return Array.from({ length: n }, () => Math.round((r() * 2 - 1) * 1000) / 1000);
+}
+const W0 = weights(1, IN * HIDDEN);
+const B0 = weights(2, HIDDEN);
+const W1 = weights(3, HIDDEN * OUT);
+const B1 = weights(4, OUT);
+
+/** The same MLP in plain JavaScript, the reference the ONNX outputs are compared with. */
+function reference(row: number[]): number[] {
+  const h = Array.from({ length: HIDDEN }, (_, j) => Math.max(0, row.reduce((s, x, i) => s + x * (W0[i * HIDDEN + j] as number), 0) + (B0[j] as number)));
+  return Array.from({ length: OUT }, (_, k) => h.reduce((s, x, j) => s + x * (W1[j * OUT + k] as number), 0) + (B1[k] as number));
+}
+
+function rows(seed: number, n: number): number[][] {
+  const r = prng(seed);
+  return Array.from({ length: n }, () => Array.from({ length: IN }, () => r() * 4 - 2));
+}
+
+function expectClose(actual: ArrayLike<unknown>, expected: number[][]): void {
+  const flat = expected.flat();
+  expect(actual.length).toBe(flat.length);
+  flat.forEach((v, i) => expect(Math.abs((actual[i] as number) - v)).toBeLessThan(1e-4));
+}
+
+describe('serving ONNX models in process', () => {
+  let ml: Mlops;
+  let remove: () => Promise<void>;
+  let bytes: Uint8Array;
+  beforeAll(async () => {
+    const dir = await tempDir();
+    remove = dir.remove;
+    ml = await createMlops({ dir: dir.path, env: {} });
+    bytes = await buildMlp({ inputSize: IN, layers: [{ weights: W0, bias: B0, activation: 'relu' }, { weights: W1, bias: B1, activation: 'none' }] });
+  });
+  afterAll(async () => {
+    await ml.close();
+    await remove();
+  });
+
+  it('predicts what a JavaScript reference computes, for every input form', async () => {
+    const model = await ml.serving.load({ bytes, name: 'mlp' });
+    expect(model).toMatchObject({ name: 'mlp', provider: 'cpu', version: null });
+    const data = rows(10, 20);
+    const out = await model.predict(data);
+    expect(out.Y).toMatchObject({ dims: [20, OUT], type: 'float32' });
+    expectClose(out.Y!.data, data.map(reference));
+    expectClose((await model.predict(Float32Array.from(data.flat()))).Y!.data, data.map(reference));
+    expectClose((await model.predict({ X: { data: data.flat(), dims: [20, IN] } })).Y!.data, data.map(reference));
+    expectClose((await model.predict({ X: new ort.Tensor('float32', Float32Array.from(data.flat()), [20, IN]) })).Y!.data, data.map(reference));
+    expectClose((await model.predict({ X: data.slice(0, 1) })).Y!.data, [reference(data[0]!)]);
+  });
+
+  it('names the input and the problem when inputs do not fit the signature', async () => {
+    const model = await ml.serving.load({ bytes, name: 'strict' });
+    const bad = { code: 'INVALID_ARGUMENT' };
+    await expect(model.predict([[1, 2, 3]])).rejects.toMatchObject({ ...bad, message: expect.stringMatching(/inputs\.X.*dimension 1 is 3, the model expects 4/) });
+    await expect(model.predict([[1, 2, 3, 4], [1, 2]])).rejects.toMatchObject({ ...bad, message: expect.stringContaining('inputs.X[1]') });
+    await expect(model.predict({ Z: [[1, 2, 3, 4]] })).rejects.toMatchObject({ ...bad, message: expect.stringContaining('has no input Z') });
+    await expect(model.predict({})).rejects.toMatchObject({ ...bad, message: 'Invalid inputs.X: is missing' });
+    await expect(model.predict([[1, 2, 'x', 4]] as never)).rejects.toMatchObject({ ...bad, message: expect.stringContaining('inputs.X[2]') });
+    await expect(model.predict(new Float32Array(7))).rejects.toMatchObject({ ...bad, message: expect.stringContaining('not a whole number of rows of 4') });
+    await expect(model.predict({ X: { data: [1, 2, 3], dims: [1, 4] } })).rejects.toMatchObject({ ...bad, message: expect.stringContaining('need 4 values') });
+    await expect(model.predict({ X: new ort.Tensor('int32', new Int32Array(4), [1, 4]) })).rejects.toMatchObject({ ...bad, message: expect.stringContaining('int32 tensor') });
+  });
+
+  it('batches concurrent callers and gives each its own rows back', async () => {
+    const served = await ml.serving.load({ bytes, name: 'batched' }, { batching: { maxBatchSize: 256, maxDelayMicros: 2000 } });
+    const requests = Array.from({ length: 64 }, (_, i) => rows(100 + i, 1 + (i % 3)));
+    const results = await Promise.all(requests.map((r) => served.predict(r)));
+    results.forEach((out, i) => {
+      expect(out.Y!.dims).toEqual([requests[i]!.length, OUT]);
+      expectClose(out.Y!.data, requests[i]!.map(reference));
+    });
+    expect(served.stats.requests).toBe(64);
+    expect(served.stats.batches).toBeLessThan(16);
+  });
+
+  it('answers UNAVAILABLE when the queue is full instead of growing without bound', async () => {
+    const model = await ml.serving.load({ bytes, name: 'small-queue' }, { batching: { maxBatchSize: 4, maxQueueRows: 8, maxDelayMicros: 5000 } });
+    const data = rows(7, 1);
+    const settled = await Promise.allSettled(Array.from({ length: 100 }, () => model.predict(data)));
+    const rejected = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+    const fulfilled = settled.filter((s) => s.status === 'fulfilled');
+    expect(rejected.length).toBeGreaterThan(0);
+    expect(fulfilled.length).toBeGreaterThan(0);
+    expect(rejected.every((r) => (r.reason as { code?: string }).code === 'UNAVAILABLE')).toBe(true);
+    await expect(ml.serving.load({ bytes }, { batching: { maxBatchSize: 8, maxQueueRows: 4 } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('maxQueueRows') });
+  });
+
+  it('falls back along the execution providers with a warning, and refuses unknown ones', async () => {
+    const warnings: string[] = [];
+    const off = ml.events.on('warning', (w) => warnings.push(w.message));
+    const model = await ml.serving.load({ bytes, name: 'gpu-first' }, { executionProviders: ['cuda', 'webgpu', 'cpu'] });
+    off();
+    expect(['cuda', 'webgpu', 'cpu']).toContain(model.provider);
+    if (model.provider === 'cpu') expect(warnings.some((w) => w.includes('cuda is not available'))).toBe(true);
+    expectClose((await model.predict(rows(3, 2))).Y!.data, rows(3, 2).map(reference));
+    await expect(ml.serving.load({ bytes }, { executionProviders: ['tpu' as never] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('executionProviders[0]') });
+  });
+
+  it('serves registry versions: approved only, checksum verified', async () => {
+    const author = ml.as({ id: 'alice', roles: ['data-scientist'] });
+    const reviewer = ml.as({ id: 'bob', roles: ['reviewer'] });
+    await author.registry.createRegisteredModel({ name: 'served' });
+    await author.registry.createModelVersion({ name: 'served', source: { bytes } });
+    await expect(ml.serving.load('served/1')).rejects.toMatchObject({ code: 'FAILED_PRECONDITION', message: expect.stringContaining('draft') });
+    const draft = await ml.serving.load('served/1', { allowUnapproved: true });
+    expect(draft.version).toBe(1);
+    await author.registry.requestApproval('served', 1);
+    await reviewer.registry.approve('served', 1);
+    await author.registry.setAlias('served', 'champion', 1);
+    const champion = await ml.serving.load('served@champion');
+    expect(champion).toMatchObject({ name: 'served', version: 1 });
+    expectClose((await champion.predict(rows(9, 3))).Y!.data, rows(9, 3).map(reference));
+    const resolved = await ml.registry.resolve('served/1');
+    const corrupted = Buffer.from(bytes);
+    corrupted.writeUInt8(corrupted.readUInt8(corrupted.length - 1) ^ 1, corrupted.length - 1);
+    await ml.stores.artifacts.put(resolved.artifactKey, corrupted);
+    await expect(ml.serving.load('served@champion')).rejects.toMatchObject({ code: 'FAILED_PRECONDITION', message: expect.stringContaining('sha256') });
+    await expect(ml.as({ id: 'nobody', roles: [] }).serving.load('served@champion')).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+  });
+
+  it('refuses non-tensor outputs (ZipMap) at load with a message that says how to export', async () => {
+    const mod = (await import('onnx-proto')) as unknown as { onnx: { ModelProto: { create(v: unknown): unknown; encode(m: unknown): { finish(): Uint8Array } } } };
+    const { onnx } = mod;
+    const zipmap = onnx.ModelProto.encode(
+      onnx.ModelProto.create({
+        irVersion: 8,
+        opsetImport: [{ domain: '', version: 17 }],
+        graph: {
+          name: 'g',
+          input: [{ name: 'X', type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'n' }, { dimValue: 4 }] } } } }],
+          output: [{ name: 'probabilities', type: { sequenceType: { elemType: { mapType: { keyType: 7, valueType: { tensorType: { elemType: 1 } } } } } } }],
+        },
+      }),
+    ).finish();
+    await expect(ml.serving.load({ bytes: zipmap })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/seq\(map\(int64,tensor\(float32\)\)\).*zipmap/i) });
+  });
+});
