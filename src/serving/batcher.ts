@@ -44,6 +44,8 @@ export class DynamicBatcher {
   readonly maxDelayMicros: number;
   readonly maxQueueRows: number;
   onBatch: ((rows: number, requests: number, seconds: number) => void) | undefined;
+  /** Told when a batch starts (+1) and ends (-1) on a session, so a swapped-out one is released only when idle. */
+  track: ((session: InferenceSession, delta: number) => void) | undefined;
 
   constructor(
     private readonly ort: OrtModule,
@@ -121,8 +123,9 @@ export class DynamicBatcher {
 
   private async runBatch(batch: Pending[], alone: boolean): Promise<Outputs> {
     const started = performance.now();
+    const session = this.session();
+    this.track?.(session, 1);
     try {
-      const session = this.session();
       const feeds = batch.length === 1 ? (batch[0] as Pending).tensors : this.concat(batch);
       const result = await session.run(feeds);
       const rows = batch.reduce((s, p) => s + p.rows, 0);
@@ -138,6 +141,8 @@ export class DynamicBatcher {
       if (alone) throw error;
       for (const p of batch) p.reject(error);
       throw error;
+    } finally {
+      this.track?.(session, -1);
     }
   }
 

@@ -1,4 +1,4 @@
 export { Serving, type LoadOptions, type ModelSourceRef } from './serving.js';
-export { ServedModel, PROVIDERS, type ExecutionProvider, type SessionOptions } from './served-model.js';
+export { ServedModel, PROVIDERS, type ExecutionProvider, type SessionOptions, type SwapEvent } from './served-model.js';
 export type { BatchingOptions, Outputs } from './batcher.js';
 export type { PredictInputs, InputValue } from './inputs.js';

@@ -1,5 +1,5 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { InvalidArgumentError } from '../core/errors.js';
+import { InvalidArgumentError, UnavailableError } from '../core/errors.js';
 import type { EventBus, MlopsEvents } from '../core/events.js';
 import type { ModelSignature } from '../registry/types.js';
 import { DynamicBatcher, type BatchingOptions, type Outputs } from './batcher.js';
@@ -18,6 +18,20 @@ export interface SessionOptions {
   /** Keep CPU threads spinning between runs (lower latency, busy cores). Default false. */
   spinning?: boolean;
   memoryArena?: boolean;
+}
+
+/** One run on zeros (symbolic dimensions as 1): loads kernels and arenas before real traffic. */
+export async function warmupSession(ort: OrtModule, session: InferenceSession, signature: ModelSignature): Promise<void> {
+  const feeds: Record<string, Tensor> = {};
+  for (const spec of signature.inputs) {
+    const dims = (spec.shape ?? [1]).map((d) => (typeof d === 'number' && d > 0 ? d : 1));
+    const size = dims.reduce((a, b) => a * b, 1);
+    const type = spec.elementType ?? 'float32';
+    const data =
+      type === 'int64' ? new BigInt64Array(size) : type === 'string' ? new Array<string>(size).fill('') : type === 'float64' ? new Float64Array(size) : type === 'int32' ? new Int32Array(size) : type === 'bool' ? new Uint8Array(size) : new Float32Array(size);
+    feeds[spec.name] = new ort.Tensor(type as 'float32', data as Float32Array, dims);
+  }
+  await session.run(feeds);
 }
 
 /** Creates a session with the first execution provider that works. */
@@ -53,10 +67,22 @@ export async function createSession(
   throw new InvalidArgumentError(`Invalid executionProviders: none of ${providers.join(', ')} could start for ${label}`, { cause: lastError });
 }
 
+export interface SwapEvent {
+  name: string;
+  from: number | null;
+  to: number | null;
+  reason: 'alias-moved' | 'revoked-fallback' | 'no-approved-version';
+}
+
 /** A loaded model: predict() goes through the dynamic batcher to the session. */
 export class ServedModel {
   private readonly batcher: DynamicBatcher;
   private closed = false;
+  private readonly listeners = new Set<(e: SwapEvent) => void>();
+  private readonly inflight = new Map<InferenceSession, number>();
+  private readonly retiring = new Set<InferenceSession>();
+  private currentVersion: number | null;
+  private unavailable: string | undefined;
   /** Session runs, the requests they served and the rows they carried, since load. */
   readonly stats = { batches: 0, requests: 0, rows: 0 };
 
@@ -64,12 +90,14 @@ export class ServedModel {
     private readonly ort: OrtModule,
     private session: InferenceSession,
     readonly name: string,
-    readonly version: number | null,
+    version: number | null,
     readonly provider: ExecutionProvider,
     readonly signature: ModelSignature,
     batching: BatchingOptions,
   ) {
+    this.currentVersion = version;
     this.batcher = new DynamicBatcher(ort, () => this.session, batching);
+    this.batcher.track = (session, delta) => this.track(session, delta);
     this.batcher.onBatch = (rows, requests) => {
       this.stats.batches += 1;
       this.stats.requests += requests;
@@ -81,29 +109,78 @@ export class ServedModel {
     return this.batcher.queueDepth;
   }
 
+  /** The registry version serving now (null for a file or bytes). */
+  get version(): number | null {
+    return this.currentVersion;
+  }
+
+  /** `swap`: the served version changed (hot swap or fallback). */
+  on(event: 'swap', listener: (e: SwapEvent) => void): () => void {
+    if (event !== 'swap') throw new InvalidArgumentError(`Invalid event: ${JSON.stringify(event)} (models emit 'swap')`);
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Switches to a new, warmed-up session at once: batches already running finish on the old session,
+   * which is released when the last of them is done.
+   */
+  swapTo(session: InferenceSession, version: number, reason: SwapEvent['reason']): void {
+    const old = this.session;
+    const from = this.currentVersion;
+    this.session = session;
+    this.currentVersion = version;
+    this.unavailable = undefined;
+    this.retire(old);
+    for (const l of this.listeners) l({ name: this.name, from, to: version, reason });
+  }
+
+  /** No approved version is left to serve: requests fail with UNAVAILABLE until one is. */
+  suspend(message: string): void {
+    this.unavailable = message;
+    const from = this.currentVersion;
+    this.currentVersion = null;
+    for (const l of this.listeners) l({ name: this.name, from, to: null, reason: 'no-approved-version' });
+  }
+
+  private track(session: InferenceSession, delta: number): void {
+    const n = (this.inflight.get(session) ?? 0) + delta;
+    if (n <= 0) {
+      this.inflight.delete(session);
+      if (this.retiring.has(session)) this.retire(session);
+    } else this.inflight.set(session, n);
+  }
+
+  private retire(session: InferenceSession): void {
+    if ((this.inflight.get(session) ?? 0) > 0) {
+      this.retiring.add(session);
+      return;
+    }
+    this.retiring.delete(session);
+    void session.release().catch(() => undefined);
+  }
+
   /** Runs the model on one caller's inputs (checked against the signature), batched with others. */
   async predict(inputs: PredictInputs): Promise<Outputs> {
     if (this.closed) throw new InvalidArgumentError(`Model ${this.name} is closed`);
+    if (this.unavailable !== undefined) throw new UnavailableError(this.unavailable);
     const { tensors, rows } = toTensors(this.ort, inputs, this.signature);
     return this.batcher.submit(tensors, rows);
   }
 
   /** Runs once on zeros so the first real request does not pay for lazy initialisation. */
   async warmup(): Promise<void> {
-    const feeds: Record<string, unknown> = {};
-    for (const spec of this.signature.inputs) {
-      const dims = (spec.shape ?? [1]).map((d) => (typeof d === 'number' && d > 0 ? d : 1));
-      const size = dims.reduce((a, b) => a * b, 1);
-      const type = spec.elementType ?? 'float32';
-      const data = type === 'int64' ? new BigInt64Array(size) : type === 'string' ? new Array<string>(size).fill('') : type === 'float64' ? new Float64Array(size) : type === 'int32' ? new Int32Array(size) : type === 'bool' ? new Uint8Array(size) : new Float32Array(size);
-      feeds[spec.name] = new this.ort.Tensor(type as 'float32', data as Float32Array, dims);
-    }
-    await this.session.run(feeds as Record<string, Tensor>);
+    await warmupSession(this.ort, this.session, this.signature);
   }
+
+  /** Called when the model stops following its alias. */
+  onClose: (() => void) | undefined;
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.onClose?.();
+    this.listeners.clear();
     await this.session.release();
   }
 }

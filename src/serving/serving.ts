@@ -10,6 +10,7 @@ import { verifyBytes } from '../registry/version-store.js';
 import type { BatchingOptions } from './batcher.js';
 import { loadOrt } from './ort.js';
 import { ServedModel, createSession, type SessionOptions } from './served-model.js';
+import { followAlias } from './alias-follower.js';
 
 export interface LoadOptions extends SessionOptions {
   /** Served name (Open Inference Protocol); default the registered model's name or the file name. */
@@ -19,6 +20,10 @@ export interface LoadOptions extends SessionOptions {
   warmup?: boolean;
   /** Serve a version that is not approved (`name/3` of a draft, `name@latest`). Default false. */
   allowUnapproved?: boolean;
+  /** A model loaded by alias follows it (hot swap). Default true. */
+  follow?: boolean;
+  /** How often to look for alias changes made by other processes (ms). Default 1000. */
+  followIntervalMs?: number;
 }
 
 export type ModelSourceRef = string | { file: string } | { bytes: Uint8Array; name?: string };
@@ -94,6 +99,15 @@ export class Serving {
     const { session, provider } = await createSession(ort, bytes, options, this.engine.events, label);
     const model = new ServedModel(ort, session, options.name ?? name, version, provider, signature, options.batching ?? {});
     if (options.warmup ?? true) await model.warmup();
+    if (typeof source === 'string' && (options.follow ?? true)) {
+      const ref = parseModelRef(source);
+      if ('alias' in ref && ref.alias !== 'latest') {
+        model.onClose = followAlias(ort, model, source, ref.name, ref.alias, this.engine.registry, this.engine.events, {
+          ...options,
+          pollIntervalMs: options.followIntervalMs ?? 1000,
+        });
+      }
+    }
     this.engine.models.add(model);
     return model;
   }

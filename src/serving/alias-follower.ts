@@ -1,0 +1,83 @@
+import { MlopsError } from '../core/errors.js';
+import type { EventBus, MlopsEvents } from '../core/events.js';
+import type { RegistryEngine } from '../registry/registry.js';
+import { verifyBytes } from '../registry/version-store.js';
+import type { OrtModule } from './ort.js';
+import { createSession, warmupSession, type ServedModel, type SessionOptions } from './served-model.js';
+
+/**
+ * Keeps a model loaded by alias on the alias: on registry events in this process, and on changes
+ * made by other processes (polled), the new version is loaded and warmed in the background, then
+ * traffic switches at once. When the alias disappears (a revocation), the most recent previously
+ * served version that is still approved takes over; with none, requests fail with UNAVAILABLE.
+ */
+export function followAlias(
+  ort: OrtModule,
+  model: ServedModel,
+  ref: string,
+  modelName: string,
+  alias: string,
+  registry: RegistryEngine,
+  events: EventBus<MlopsEvents>,
+  options: SessionOptions & { pollIntervalMs: number },
+): () => void {
+  const served: number[] = model.version === null ? [] : [model.version];
+  let running: Promise<void> = Promise.resolve();
+
+  const load = async (version: number) => {
+    const resolved = await registry.resolver.resolve(`${modelName}/${version}`);
+    if (resolved.approval !== 'approved') throw new MlopsError('FAILED_PRECONDITION', `${modelName}/${version} is ${resolved.approval}`);
+    const bytes = await registry.ctx.blobs.get(resolved.artifactKey);
+    verifyBytes(bytes, resolved.sha256, `${modelName}/${version}`);
+    const { session } = await createSession(ort, bytes, { ...options, executionProviders: [model.provider] }, events, `${modelName}/${version}`);
+    // Warm the new session before it takes traffic.
+    await warmupSession(ort, session, model.signature);
+    return session;
+  };
+
+  const check = async () => {
+    let target: number;
+    try {
+      target = (await registry.resolver.resolve(ref)).version;
+    } catch (err) {
+      if (!(err instanceof MlopsError) || err.code !== 'NOT_FOUND') throw err;
+      // The alias is gone: fall back to the newest earlier version that is still approved.
+      for (const version of [...served].reverse()) {
+        if (version === model.version) continue;
+        try {
+          const session = await load(version);
+          model.swapTo(session, version, 'revoked-fallback');
+          served.push(version);
+          return;
+        } catch {
+          // Not approved any more (or gone): try an older one.
+        }
+      }
+      if (model.version !== null) model.suspend(`${ref} has no approved version to serve (the alias was removed)`);
+      return;
+    }
+    if (target === model.version) return;
+    const session = await load(target);
+    model.swapTo(session, target, 'alias-moved');
+    served.push(target);
+  };
+
+  const schedule = () => {
+    running = running.then(check).catch((err: unknown) => {
+      events.emit('warning', { source: 'serving', message: `${ref}: could not follow the alias (${(err as Error).message}); still serving v${model.version}`, cause: err });
+    });
+  };
+
+  const offs = [
+    events.on('registry.alias.set', (e) => e.name === modelName && e.alias === alias && schedule()),
+    events.on('registry.alias.removed', (e) => e.name === modelName && e.alias === alias && schedule()),
+  ];
+  const timer = setInterval(() => {
+    void registry.resolver.poll().then((changed) => changed && schedule()).catch(() => undefined);
+  }, options.pollIntervalMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    for (const off of offs) off();
+  };
+}
