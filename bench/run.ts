@@ -9,8 +9,9 @@ import { trackingSuite } from './suites/tracking.js';
 import { registrySuite } from './suites/registry.js';
 import { featuresSuite } from './suites/features.js';
 import { monitoringSuite } from './suites/monitoring.js';
+import { servingSuite } from './suites/serving.js';
 
-const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite, featuresSuite, monitoringSuite];
+const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite, featuresSuite, monitoringSuite, servingSuite];
 
 const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -83,7 +83,8 @@ export class DynamicBatcher {
 
   private schedule(): void {
     if (this.running || this.timer !== undefined) return;
-    if (this.queuedRows >= this.maxBatchSize) {
+    // A full batch, or no batching delay at all: run now rather than after a turn of the event loop.
+    if (this.queuedRows >= this.maxBatchSize || this.maxDelayMicros === 0) {
       void this.drain();
       return;
     }

@@ -83,6 +83,8 @@ export class ServedModel {
   private readonly retiring = new Set<InferenceSession>();
   private currentVersion: number | null;
   private unavailable: string | undefined;
+  /** Called after each session run with its rows and requests (metrics). */
+  onBatch: ((rows: number, requests: number, seconds: number) => void) | undefined;
   /** Session runs, the requests they served and the rows they carried, since load. */
   readonly stats = { batches: 0, requests: 0, rows: 0 };
 
@@ -98,10 +100,11 @@ export class ServedModel {
     this.currentVersion = version;
     this.batcher = new DynamicBatcher(ort, () => this.session, batching);
     this.batcher.track = (session, delta) => this.track(session, delta);
-    this.batcher.onBatch = (rows, requests) => {
+    this.batcher.onBatch = (rows, requests, seconds) => {
       this.stats.batches += 1;
       this.stats.requests += requests;
       this.stats.rows += rows;
+      this.onBatch?.(rows, requests, seconds);
     };
   }
 
@@ -160,12 +163,18 @@ export class ServedModel {
     void session.release().catch(() => undefined);
   }
 
+  /** Called after each successful prediction (metrics, the monitoring hook). */
+  afterPredict: ((tensors: Record<string, Tensor>, outputs: Outputs, seconds: number) => void) | undefined;
+
   /** Runs the model on one caller's inputs (checked against the signature), batched with others. */
   async predict(inputs: PredictInputs): Promise<Outputs> {
     if (this.closed) throw new InvalidArgumentError(`Model ${this.name} is closed`);
     if (this.unavailable !== undefined) throw new UnavailableError(this.unavailable);
+    const started = performance.now();
     const { tensors, rows } = toTensors(this.ort, inputs, this.signature);
-    return this.batcher.submit(tensors, rows);
+    const outputs = await this.batcher.submit(tensors, rows);
+    this.afterPredict?.(tensors, outputs, (performance.now() - started) / 1000);
+    return outputs;
   }
 
   /** Runs once on zeros so the first real request does not pay for lazy initialisation. */

@@ -11,6 +11,8 @@ import type { BatchingOptions } from './batcher.js';
 import { loadOrt } from './ort.js';
 import { ServedModel, createSession, type SessionOptions } from './served-model.js';
 import { followAlias } from './alias-follower.js';
+import { attachMonitor, instrument, type MonitorHook } from './instrumentation.js';
+import type { MetricsRegistry } from '../core/metrics.js';
 
 export interface LoadOptions extends SessionOptions {
   /** Served name (Open Inference Protocol); default the registered model's name or the file name. */
@@ -24,6 +26,8 @@ export interface LoadOptions extends SessionOptions {
   follow?: boolean;
   /** How often to look for alias changes made by other processes (ms). Default 1000. */
   followIntervalMs?: number;
+  /** Feed sampled inputs and outputs to a drift monitor. */
+  monitor?: MonitorHook;
 }
 
 export type ModelSourceRef = string | { file: string } | { bytes: Uint8Array; name?: string };
@@ -35,6 +39,7 @@ export class ServingEngine {
   constructor(
     readonly events: EventBus<MlopsEvents>,
     readonly registry: RegistryEngine,
+    readonly metrics: MetricsRegistry,
   ) {}
 
   async close(): Promise<void> {
@@ -99,6 +104,8 @@ export class Serving {
     const { session, provider } = await createSession(ort, bytes, options, this.engine.events, label);
     const model = new ServedModel(ort, session, options.name ?? name, version, provider, signature, options.batching ?? {});
     if (options.warmup ?? true) await model.warmup();
+    instrument(model, this.engine.metrics);
+    if (options.monitor !== undefined) attachMonitor(model, options.monitor);
     if (typeof source === 'string' && (options.follow ?? true)) {
       const ref = parseModelRef(source);
       if ('alias' in ref && ref.alias !== 'latest') {

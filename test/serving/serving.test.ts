@@ -132,6 +132,19 @@ describe('serving ONNX models in process', () => {
     await expect(ml.as({ id: 'nobody', roles: [] }).serving.load('served@champion')).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
   });
 
+  it('exports metrics per model and feeds a drift monitor with named columns', async () => {
+    const reference = { ret: rows(40, 500).map((r) => r[0]!), vol: rows(41, 500).map((r) => r[1]!), a: rows(42, 500).map((r) => r[2]!), b: rows(43, 500).map((r) => r[3]!) };
+    const monitor = ml.monitoring.monitor('monitored', { reference });
+    const model = await ml.serving.load({ bytes, name: 'monitored' }, { monitor: { monitor, featureNames: ['ret', 'vol', 'a', 'b'] } });
+    for (let i = 0; i < 5; i++) await model.predict(rows(50 + i, 20));
+    expect(monitor.windowRows).toBe(100);
+    expect(monitor.dataQuality().ret?.rows).toBe(100);
+    const text = await ml.metrics.text();
+    expect(text).toContain('mlops_predictions_total{model="monitored",version="file",route="default"} 5');
+    expect(text).toMatch(/mlops_prediction_duration_seconds_bucket\{le="0.00005",model="monitored"/);
+    expect(text).toContain('mlops_batch_size_count{model="monitored",version="file"}');
+  });
+
   it('refuses non-tensor outputs (ZipMap) at load with a message that says how to export', async () => {
     const mod = (await import('onnx-proto')) as unknown as { onnx: { ModelProto: { create(v: unknown): unknown; encode(m: unknown): { finish(): Uint8Array } } } };
     const { onnx } = mod;

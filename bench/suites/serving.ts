@@ -1,0 +1,88 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import * as ort from 'onnxruntime-node';
+import { buildMlp, createMlops } from '../../src/index.js';
+import { prng } from '../../src/monitoring/profile.js';
+import { percentile, rate, sampleMicros, time } from '../lib/stats.js';
+import type { BenchResult, BenchSuite } from '../lib/types.js';
+
+const SUITE = 'serving';
+
+function randomWeights(seed: number, n: number): number[] {
+  const r = prng(seed);
+  return Array.from({ length: n }, () => (r() - 0.5) / 4);
+}
+
+async function mlp32(): Promise<Uint8Array> {
+  return buildMlp({ inputSize: 32, layers: [{ weights: randomWeights(1, 32 * 64), bias: randomWeights(2, 64), activation: 'relu' }, { weights: randomWeights(3, 64), bias: [0], activation: 'none' }] });
+}
+
+async function concurrent(callers: number, perCaller: number, call: () => Promise<unknown>): Promise<{ perSecond: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      for (let i = 0; i < perCaller; i++) {
+        const t0 = performance.now();
+        await call();
+        latencies.push((performance.now() - t0) * 1000);
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { perSecond: (callers * perCaller) / seconds, latencies };
+}
+
+export const servingSuite: BenchSuite = {
+  name: SUITE,
+  description: 'predict() against raw onnxruntime-node session.run, batching under 64 concurrent callers, event-loop delay',
+  async run(ctx) {
+    const dir = await mkdtemp(join(tmpdir(), 'mlops-bench-srv-'));
+    const ml = await createMlops({ dir, env: {} });
+    try {
+      const bytes = await mlp32();
+      const row = Float32Array.from(randomWeights(9, 32));
+      const raw = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+      const rawFeed = () => ({ X: new ort.Tensor('float32', row, [1, 32]) });
+      const direct = await ml.serving.load({ bytes, name: 'bench-direct' }, { batching: { maxDelayMicros: 0 } });
+      const batched = await ml.serving.load({ bytes, name: 'bench-batched' }, { batching: { maxBatchSize: 256, maxDelayMicros: 200 } });
+      for (let i = 0; i < 2000; i++) {
+        await raw.run(rawFeed());
+        await direct.predict(row);
+      }
+      ctx.log('batch-1 latency, interleaved');
+      const a: number[] = [];
+      const b: number[] = [];
+      for (let round = 0; round < 10; round++) {
+        b.push(...(await sampleMicros(1000, () => raw.run(rawFeed()))));
+        a.push(...(await sampleMicros(1000, () => direct.predict(row))));
+      }
+      a.sort((x, y) => x - y);
+      b.sort((x, y) => x - y);
+      const out: BenchResult[] = [
+        time(SUITE, 'batch-1 predict() vs raw session.run, 32->64->1 MLP', 'us p50', percentile(a, 50), percentile(b, 50), 'overhead <= 10% (ratio >= 0.91)', (_o, r) => (r ?? 0) >= 0.91),
+        time(SUITE, 'batch-1 predict() vs raw session.run, 32->64->1 MLP', 'us p99', percentile(a, 99), percentile(b, 99), 'info'),
+      ];
+      ctx.log('64 concurrent callers');
+      const rawRun = await concurrent(64, 300, () => raw.run(rawFeed()));
+      const delay = monitorEventLoopDelay({ resolution: 1 });
+      delay.enable();
+      const ours = await concurrent(64, 300, () => batched.predict(row));
+      delay.disable();
+      out.push(
+        { ...rate(SUITE, '64 concurrent callers through the batcher vs 64 callers on raw session.run', 'predictions/s', ours.perSecond, rawRun.perSecond, '>= 5x raw and >= 200,000/s'), met: ours.perSecond >= 5 * rawRun.perSecond && ours.perSecond >= 200_000 },
+        time(SUITE, '64 concurrent callers through the batcher: latency', 'us p99', percentile(ours.latencies, 99), percentile(rawRun.latencies, 99), 'p99 <= 2000 us', (o) => o <= 2000),
+        time(SUITE, 'event-loop delay while serving 64 callers (inline mode)', 'ms p99', delay.percentile(99) / 1e6, null, 'info (worker mode not built yet)'),
+      );
+      ctx.log(`batches: ${batched.stats.batches} for ${batched.stats.requests} requests`);
+      await raw.release();
+      return out;
+    } finally {
+      await ml.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};
