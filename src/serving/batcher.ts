@@ -71,6 +71,7 @@ export class DynamicBatcher {
       // Larger than a batch: run alone rather than split.
       return this.runBatch([{ tensors, rows, resolve: () => undefined, reject: () => undefined }], true);
     }
+    if (this.maxDelayMicros === 0 && !this.running && this.queue.length === 0) return this.runNow(tensors, rows);
     if (this.queuedRows + rows > this.maxQueueRows) {
       return Promise.reject(new UnavailableError(`Prediction queue is full (${this.queuedRows} rows waiting, limit ${this.maxQueueRows}); retry later`));
     }
@@ -79,6 +80,25 @@ export class DynamicBatcher {
       this.queuedRows += rows;
       this.schedule();
     });
+  }
+
+  /** Nothing waits and no delay is wanted: run this request at once, without queueing it. */
+  private async runNow(tensors: Record<string, Tensor>, rows: number): Promise<Outputs> {
+    this.running = true;
+    const started = performance.now();
+    const session = this.session();
+    this.track?.(session, 1);
+    try {
+      const result = (await session.run(tensors)) as unknown as Outputs;
+      this.onBatch?.(rows, 1, (performance.now() - started) / 1000);
+      return result;
+    } catch (err) {
+      throw toMlopsError(err, 'Inference failed');
+    } finally {
+      this.track?.(session, -1);
+      this.running = false;
+      if (this.queue.length > 0) this.schedule();
+    }
   }
 
   private schedule(): void {
@@ -131,8 +151,8 @@ export class DynamicBatcher {
       const result = await session.run(feeds);
       const rows = batch.reduce((s, p) => s + p.rows, 0);
       this.onBatch?.(rows, batch.length, (performance.now() - started) / 1000);
-      const outputs: Outputs = {};
-      for (const [name, t] of Object.entries(result)) outputs[name] = { data: t.data as ArrayLike<unknown>, dims: [...t.dims], type: t.type };
+      // ort.Tensors already have data, dims and type: no copy.
+      const outputs = result as unknown as Outputs;
       if (alone) return outputs;
       if (batch.length === 1) (batch[0] as Pending).resolve(outputs);
       else this.split(batch, outputs);
