@@ -15,6 +15,7 @@ export interface MlopsEvents {
   'registry.model.renamed': [{ from: string; to: string }];
   'features.pushed': [{ view: string; rows: ReadonlyArray<Record<string, unknown>>; to: string }];
   'features.materialize.progress': [{ view: string; written: number; start: number; end: number }];
+  'serving.shadow': [{ model: string; route: string; version: number | null; outputs: Record<string, { data: ArrayLike<unknown>; dims: number[]; type: string }> }];
   'monitoring.report': [{ model: string; report: DriftReport }];
   'drift.detected': [{ model: string; report: DriftReport }];
   'registry.version.created': [{ name: string; version: number; status: string }];

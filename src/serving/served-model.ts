@@ -166,12 +166,22 @@ export class ServedModel {
   /** Called after each successful prediction (metrics, the monitoring hook). */
   afterPredict: ((tensors: Record<string, Tensor>, outputs: Outputs, seconds: number) => void) | undefined;
 
-  /** Runs the model on one caller's inputs (checked against the signature), batched with others. */
-  async predict(inputs: PredictInputs): Promise<Outputs> {
+  /** Builds input rows from entity keys through the online feature store (set when loaded with features). */
+  joiner: ((entities: Array<Record<string, unknown>>) => Promise<number[][]>) | undefined;
+
+  /**
+   * Runs the model on one caller's inputs (checked against the signature), batched with others. With
+   * features configured at load, `{ entities: [{ symbol: 'AAPL' }] }` reads the features and builds
+   * the input rows.
+   */
+  async predict(inputs: PredictInputs | { entities: Array<Record<string, unknown>> }): Promise<Outputs> {
     if (this.closed) throw new InvalidArgumentError(`Model ${this.name} is closed`);
     if (this.unavailable !== undefined) throw new UnavailableError(this.unavailable);
+    if (this.joiner !== undefined && inputs !== null && typeof inputs === 'object' && !Array.isArray(inputs) && !ArrayBuffer.isView(inputs) && 'entities' in inputs && Array.isArray(inputs.entities)) {
+      inputs = await this.joiner((inputs as { entities: Array<Record<string, unknown>> }).entities);
+    }
     const started = performance.now();
-    const { tensors, rows } = toTensors(this.ort, inputs, this.signature);
+    const { tensors, rows } = toTensors(this.ort, inputs as PredictInputs, this.signature);
     const outputs = await this.batcher.submit(tensors, rows);
     this.afterPredict?.(tensors, outputs, (performance.now() - started) / 1000);
     return outputs;

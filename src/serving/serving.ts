@@ -11,8 +11,10 @@ import type { BatchingOptions } from './batcher.js';
 import { loadOrt } from './ort.js';
 import { ServedModel, createSession, type SessionOptions } from './served-model.js';
 import { followAlias } from './alias-follower.js';
+import { ModelRouter, type RouterOptions } from './router.js';
 import { attachMonitor, instrument, type MonitorHook } from './instrumentation.js';
 import type { MetricsRegistry } from '../core/metrics.js';
+import type { FeaturesEngine } from '../features/feature-store.js';
 
 export interface LoadOptions extends SessionOptions {
   /** Served name (Open Inference Protocol); default the registered model's name or the file name. */
@@ -28,6 +30,18 @@ export interface LoadOptions extends SessionOptions {
   followIntervalMs?: number;
   /** Feed sampled inputs and outputs to a drift monitor. */
   monitor?: MonitorHook;
+  /** Let predict({ entities }) read the model's features from the online store, in this order. */
+  features?: FeatureJoinOptions;
+}
+
+export interface FeatureJoinOptions {
+  /** A feature service (its refs, in order, are the input columns) ... */
+  service?: string;
+  /** ... or the refs themselves. */
+  refs?: string[];
+  /** What a missing or stale value does: refuse the request (default), use `defaults`, or the last value this process read. */
+  missing?: 'reject' | 'default' | 'last-known';
+  defaults?: Record<string, number>;
 }
 
 export type ModelSourceRef = string | { file: string } | { bytes: Uint8Array; name?: string };
@@ -40,6 +54,7 @@ export class ServingEngine {
     readonly events: EventBus<MlopsEvents>,
     readonly registry: RegistryEngine,
     readonly metrics: MetricsRegistry,
+    readonly features: FeaturesEngine,
   ) {}
 
   async close(): Promise<void> {
@@ -55,6 +70,11 @@ export class Serving {
     private readonly principal: Principal,
     private readonly authz: Authorizer,
   ) {}
+
+  /** Champion/challenger split by weight (sticky by key), optionally with a shadow. */
+  router(name: string, options: RouterOptions): ModelRouter {
+    return new ModelRouter(name, options, this.engine.events, this.engine.metrics);
+  }
 
   /**
    * Loads `name@alias`, `name/version` (approved versions only unless `allowUnapproved`), a file or
@@ -99,12 +119,19 @@ export class Serving {
         );
       }
     }
+    // Options are checked before a session exists, so a bad one leaves nothing loaded.
+    let joiner: ReturnType<typeof featureJoiner> | undefined;
+    if (options.features !== undefined) {
+      this.authz.check(this.principal, 'read', { kind: 'feature_view' });
+      joiner = featureJoiner(this.engine.features, options.features);
+    }
     const ort = await loadOrt();
     const label = version === null ? name : `${name}/${version}`;
     const { session, provider } = await createSession(ort, bytes, options, this.engine.events, label);
     const model = new ServedModel(ort, session, options.name ?? name, version, provider, signature, options.batching ?? {});
     if (options.warmup ?? true) await model.warmup();
     instrument(model, this.engine.metrics);
+    if (joiner !== undefined) model.joiner = joiner;
     if (options.monitor !== undefined) attachMonitor(model, options.monitor);
     if (typeof source === 'string' && (options.follow ?? true)) {
       const ref = parseModelRef(source);
@@ -118,4 +145,33 @@ export class Serving {
     this.engine.models.add(model);
     return model;
   }
+}
+
+/** Builds input rows from entities: one online read for all, then the policy for missing values. */
+function featureJoiner(features: FeaturesEngine, options: FeatureJoinOptions): (entities: Array<Record<string, unknown>>) => Promise<number[][]> {
+  const policy = options.missing ?? 'reject';
+  if (!['reject', 'default', 'last-known'].includes(policy)) throw new InvalidArgumentError(`Invalid features.missing: ${JSON.stringify(policy)} must be reject, default or last-known`);
+  if (options.service === undefined && !(Array.isArray(options.refs) && options.refs.length > 0)) {
+    throw new InvalidArgumentError('Invalid features: give service or refs');
+  }
+  const lastKnown = new Map<string, number>();
+  return async (entities) => {
+    const request = options.service !== undefined ? { featureService: options.service, entities } : { features: options.refs as string[], entities };
+    const { rows } = await features.getOnline(request);
+    return rows.map((row, i) =>
+      Object.keys(row.values).map((ref) => {
+        const value = row.values[ref];
+        const key = `${JSON.stringify(entities[i])}|${ref}`;
+        if (typeof value === 'number') {
+          if (policy === 'last-known') lastKnown.set(key, value);
+          return value;
+        }
+        if (policy === 'default' && options.defaults?.[ref] !== undefined) return options.defaults[ref] as number;
+        if (policy === 'last-known' && lastKnown.has(key)) return lastKnown.get(key) as number;
+        throw new FailedPreconditionError(`Feature ${ref} of entities[${i}] is ${row.status[ref]} and the model's policy is ${policy}`, {
+          details: { entity: i, feature: ref, status: row.status[ref] },
+        });
+      }),
+    );
+  };
 }

@@ -77,3 +77,43 @@ describe('hot swap by alias', () => {
     await model.close();
   });
 });
+
+describe('routing', () => {
+  it('splits by weight, sticks by key, mirrors to a shadow whose outputs are never returned', async () => {
+    const dir = await tempDir();
+    const ml = await createMlops({ dir: dir.path, env: {} });
+    try {
+      const champion = await ml.serving.load({ bytes: await versionModel(1), name: 'champ' });
+      const challenger = await ml.serving.load({ bytes: await versionModel(2), name: 'chall' });
+      const shadow = await ml.serving.load({ bytes: await versionModel(9), name: 'shadow' });
+      const shadowOutputs: number[] = [];
+      ml.events.on('serving.shadow', (e) => shadowOutputs.push(Math.round(e.outputs.Y!.data[0] as number)));
+      const router = ml.serving.router('signal', { routes: [{ name: 'champion', model: champion, weight: 0.8 }, { name: 'challenger', model: challenger, weight: 0.2 }], shadow: { model: shadow } });
+      const seen: Record<string, number> = { champion: 0, challenger: 0 };
+      for (let i = 0; i < 400; i++) {
+        const out = await router.predict([[0, 0]]);
+        const value = Math.round(out.Y!.data[0] as number);
+        expect(value).not.toBe(9);
+        seen[router.lastRoute!] = (seen[router.lastRoute!] ?? 0) + 1;
+        expect(value).toBe(router.lastRoute === 'champion' ? 1 : 2);
+      }
+      expect(seen.champion).toBeGreaterThan(260);
+      expect(seen.challenger).toBeGreaterThan(40);
+      const sticky = new Set<string>();
+      for (let i = 0; i < 20; i++) {
+        await router.predict([[0, 0]], { key: 'account-42' });
+        sticky.add(router.lastRoute!);
+      }
+      expect(sticky.size).toBe(1);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(shadowOutputs.length).toBe(420);
+      expect(new Set(shadowOutputs)).toEqual(new Set([9]));
+      expect(await ml.metrics.text()).toMatch(/mlops_route_predictions_total\{model="signal",route="challenger"\} \d+/);
+      expect(() => ml.serving.router('x', { routes: [{ name: 'a', model: champion, weight: 0 }] })).toThrow(/weights add up to 0/);
+      expect(() => ml.serving.router('x', { routes: [{ name: 'a', model: champion, weight: -1 }] })).toThrow(/routes\[0\]\.weight/);
+    } finally {
+      await ml.close();
+      await dir.remove();
+    }
+  });
+});

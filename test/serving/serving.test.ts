@@ -145,6 +145,23 @@ describe('serving ONNX models in process', () => {
     expect(text).toContain('mlops_batch_size_count{model="monitored",version="file"}');
   });
 
+  it('joins features from the online store for predict({ entities }), with a policy for missing values', async () => {
+    await ml.features.apply({
+      entities: [{ name: 'instrument', joinKeys: ['symbol'] }],
+      views: [{ name: 'mx', entities: ['instrument'], ttl: '1h', schema: { a: 'float64', b: 'float64', c: 'float64', d: 'float64' } }],
+      services: [{ name: 'mlp-v1', features: ['mx:a', 'mx:b', 'mx:c', 'mx:d'] }],
+    });
+    const now = Date.now();
+    await ml.features.push('mx', [{ symbol: 'AAPL', event_ts: now, a: 0.5, b: -1, c: 1.5, d: 0.25 }, { symbol: 'MSFT', event_ts: now, a: 1, b: 1 }], { to: 'online' });
+    const strict = await ml.serving.load({ bytes, name: 'joined' }, { features: { service: 'mlp-v1' } });
+    const out = await strict.predict({ entities: [{ symbol: 'AAPL' }] });
+    expectClose(out.Y!.data, [reference([0.5, -1, 1.5, 0.25])]);
+    await expect(strict.predict({ entities: [{ symbol: 'MSFT' }] })).rejects.toMatchObject({ code: 'FAILED_PRECONDITION', message: expect.stringContaining('mx:c of entities[0] is NOT_FOUND') });
+    const lenient = await ml.serving.load({ bytes, name: 'joined-defaults' }, { features: { service: 'mlp-v1', missing: 'default', defaults: { 'mx:c': 0, 'mx:d': 0 } } });
+    expectClose((await lenient.predict({ entities: [{ symbol: 'MSFT' }, { symbol: 'AAPL' }] })).Y!.data, [reference([1, 1, 0, 0]), reference([0.5, -1, 1.5, 0.25])]);
+    await expect(ml.serving.load({ bytes }, { features: { missing: 'guess' as never, service: 'mlp-v1' } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
   it('refuses non-tensor outputs (ZipMap) at load with a message that says how to export', async () => {
     const mod = (await import('onnx-proto')) as unknown as { onnx: { ModelProto: { create(v: unknown): unknown; encode(m: unknown): { finish(): Uint8Array } } } };
     const { onnx } = mod;
