@@ -3,3 +3,5 @@ export { ServedModel, PROVIDERS, type ExecutionProvider, type SessionOptions, ty
 export type { BatchingOptions, Outputs } from './batcher.js';
 export type { PredictInputs, InputValue } from './inputs.js';
 export { ModelRouter, type Route, type RouterOptions } from './router.js';
+export type { PredictionRecord, PredictionLogOptions } from './prediction-log.js';
+export type { FeatureJoinOptions, LoadOptions as ServingLoadOptions } from './serving.js';

@@ -13,6 +13,7 @@ import { ServedModel, createSession, type SessionOptions } from './served-model.
 import { followAlias } from './alias-follower.js';
 import { ModelRouter, type RouterOptions } from './router.js';
 import { attachMonitor, instrument, type MonitorHook } from './instrumentation.js';
+import { SERVING_MODULE, attachPredictionLog, checkLogOptions, servingMigrations, type PredictionLogOptions } from './prediction-log.js';
 import type { MetricsRegistry } from '../core/metrics.js';
 import type { FeaturesEngine } from '../features/feature-store.js';
 
@@ -32,6 +33,8 @@ export interface LoadOptions extends SessionOptions {
   monitor?: MonitorHook;
   /** Let predict({ entities }) read the model's features from the online store, in this order. */
   features?: FeatureJoinOptions;
+  /** Record sampled predictions (inputs, outputs, version, latency) to SQL or a callback. */
+  log?: PredictionLogOptions;
 }
 
 export interface FeatureJoinOptions {
@@ -56,6 +59,14 @@ export class ServingEngine {
     readonly metrics: MetricsRegistry,
     readonly features: FeaturesEngine,
   ) {}
+
+  private migrated: Promise<unknown> | undefined;
+
+  /** The prediction-log table, created on first use. */
+  ready(): Promise<unknown> {
+    this.migrated ??= this.registry.ctx.sql.migrate(SERVING_MODULE, servingMigrations);
+    return this.migrated;
+  }
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.models].map((m) => m.close()));
@@ -125,6 +136,7 @@ export class Serving {
       this.authz.check(this.principal, 'read', { kind: 'feature_view' });
       joiner = featureJoiner(this.engine.features, options.features);
     }
+    if (options.log !== undefined) checkLogOptions(options.log);
     const ort = await loadOrt();
     const label = version === null ? name : `${name}/${version}`;
     const { session, provider } = await createSession(ort, bytes, options, this.engine.events, label);
@@ -132,6 +144,10 @@ export class Serving {
     if (options.warmup ?? true) await model.warmup();
     instrument(model, this.engine.metrics);
     if (joiner !== undefined) model.joiner = joiner;
+    if (options.log !== undefined) {
+      await this.engine.ready();
+      attachPredictionLog(model, options.log, this.engine.registry.ctx.sql, this.engine.events);
+    }
     if (options.monitor !== undefined) attachMonitor(model, options.monitor);
     if (typeof source === 'string' && (options.follow ?? true)) {
       const ref = parseModelRef(source);

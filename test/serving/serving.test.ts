@@ -162,6 +162,22 @@ describe('serving ONNX models in process', () => {
     await expect(ml.serving.load({ bytes }, { features: { missing: 'guess' as never, service: 'mlp-v1' } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
+  it('logs sampled predictions to SQL or a callback', async () => {
+    const seen: number[] = [];
+    const viaCallback = await ml.serving.load({ bytes, name: 'logged-cb' }, { log: { sampleRate: 1, to: (r) => seen.push(r.outputs.Y!.data.length) } });
+    await viaCallback.predict(rows(70, 3));
+    expect(seen).toEqual([3 * OUT]);
+    const viaSql = await ml.serving.load({ bytes, name: 'logged-sql' }, { log: { sampleRate: 1 } });
+    await viaSql.predict(rows(71, 2));
+    await viaSql.predict(rows(72, 1));
+    await new Promise((r) => setTimeout(r, 20));
+    const logged = await ml.stores.metadata.query<{ model: string; inputs_json: string; latency_us: number }>("SELECT model, inputs_json, latency_us FROM serving_predictions WHERE model = 'logged-sql' ORDER BY id");
+    expect(logged).toHaveLength(2);
+    expect(JSON.parse(logged[0]!.inputs_json).X.dims).toEqual([2, IN]);
+    expect(logged[0]!.latency_us).toBeGreaterThan(0);
+    await expect(ml.serving.load({ bytes }, { log: { sampleRate: 2 } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('log.sampleRate') });
+  });
+
   it('refuses non-tensor outputs (ZipMap) at load with a message that says how to export', async () => {
     const mod = (await import('onnx-proto')) as unknown as { onnx: { ModelProto: { create(v: unknown): unknown; encode(m: unknown): { finish(): Uint8Array } } } };
     const { onnx } = mod;
