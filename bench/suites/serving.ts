@@ -72,10 +72,19 @@ export const servingSuite: BenchSuite = {
       delay.enable();
       const ours = await concurrent(64, 300, () => batched.predict(row));
       delay.disable();
+      const inlineDelay = delay.percentile(99) / 1e6;
+      ctx.log('64 concurrent callers, worker mode');
+      const worker = await ml.serving.load({ bytes, name: 'bench-worker' }, { mode: 'worker', batching: { maxBatchSize: 256, maxDelayMicros: 200 } });
+      await concurrent(64, 50, () => worker.predict(row));
+      const workerDelay = monitorEventLoopDelay({ resolution: 1 });
+      workerDelay.enable();
+      const inWorker = await concurrent(64, 300, () => worker.predict(row));
+      workerDelay.disable();
       out.push(
         { ...rate(SUITE, '64 concurrent callers through the batcher vs 64 callers on raw session.run', 'predictions/s', ours.perSecond, rawRun.perSecond, '>= 5x raw and >= 200,000/s'), met: ours.perSecond >= 5 * rawRun.perSecond && ours.perSecond >= 200_000 },
         time(SUITE, '64 concurrent callers through the batcher: latency', 'us p99', percentile(ours.latencies, 99), percentile(rawRun.latencies, 99), 'p99 <= 2000 us', (o) => o <= 2000),
-        time(SUITE, 'event-loop delay while serving 64 callers (inline mode)', 'ms p99', delay.percentile(99) / 1e6, null, 'info (worker mode not built yet)'),
+        time(SUITE, 'event-loop delay while serving 64 callers: worker mode vs inline mode', 'ms p99', workerDelay.percentile(99) / 1e6, inlineDelay, 'info (lower is better)'),
+        rate(SUITE, '64 concurrent callers in worker mode vs inline mode', 'predictions/s', inWorker.perSecond, ours.perSecond, 'info'),
       );
       ctx.log(`batches: ${batched.stats.batches} for ${batched.stats.requests} requests`);
       await raw.release();

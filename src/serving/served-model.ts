@@ -5,11 +5,14 @@ import type { ModelSignature } from '../registry/types.js';
 import { DynamicBatcher, type BatchingOptions, type Outputs } from './batcher.js';
 import { toTensors, type PredictInputs } from './inputs.js';
 import type { OrtModule } from './ort.js';
+import { createWorkerSession } from './worker-session.js';
 
 export const PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const;
 export type ExecutionProvider = (typeof PROVIDERS)[number];
 
 export interface SessionOptions {
+  /** `inline` runs inference on the caller's thread; `worker` in a worker thread, keeping the event loop free. Default inline. */
+  mode?: 'inline' | 'worker';
   /** Tried in order; one that cannot start is skipped with a `warning` event. Default ['cpu']. */
   executionProviders?: ExecutionProvider[];
   intraOpThreads?: number;
@@ -54,10 +57,14 @@ export async function createSession(
     ...(options.memoryArena !== undefined ? { enableCpuMemArena: options.memoryArena } : {}),
     extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
   };
+  if (options.mode !== undefined && options.mode !== 'inline' && options.mode !== 'worker') {
+    throw new InvalidArgumentError(`Invalid mode: ${JSON.stringify(options.mode)} must be inline or worker`);
+  }
   let lastError: unknown;
   for (const provider of providers) {
     try {
-      const session = await ort.InferenceSession.create(bytes, { ...base, executionProviders: [provider] });
+      const sessionOptions = { ...base, executionProviders: [provider] };
+      const session = options.mode === 'worker' ? await createWorkerSession(bytes, sessionOptions) : await ort.InferenceSession.create(bytes, sessionOptions);
       return { session, provider };
     } catch (err) {
       lastError = err;

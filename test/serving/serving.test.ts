@@ -62,6 +62,16 @@ describe('serving ONNX models in process', () => {
     expectClose((await model.predict({ X: data.slice(0, 1) })).Y!.data, [reference(data[0]!)]);
   });
 
+  it('runs the same model in a worker thread with the same outputs', async () => {
+    const worker = await ml.serving.load({ bytes, name: 'in-worker' }, { mode: 'worker', batching: { maxBatchSize: 64, maxDelayMicros: 500 } });
+    const requests = Array.from({ length: 32 }, (_, i) => rows(300 + i, 1 + (i % 4)));
+    const results = await Promise.all(requests.map((r) => worker.predict(r)));
+    results.forEach((out, i) => expectClose(out.Y!.data, requests[i]!.map(reference)));
+    expect(worker.stats.batches).toBeLessThan(32);
+    await expect(ml.serving.load({ bytes }, { mode: 'remote' as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('mode') });
+    await worker.close();
+  });
+
   it('names the input and the problem when inputs do not fit the signature', async () => {
     const model = await ml.serving.load({ bytes, name: 'strict' });
     const bad = { code: 'INVALID_ARGUMENT' };
