@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMlops, defaultTest, driftReport, type DriftReport, type Mlops } from '../../src/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultTest, driftReport, type DriftReport, type Mlops } from '../../src/index.js';
 import { categories, normal } from '../helpers/drift-data.js';
-import { tempDir } from '../helpers/services.js';
+import { useEmbeddedRuntime } from '../helpers/embedded-runtime.js';
 
 describe("Evidently's default test per column", () => {
   it.each([
@@ -34,16 +34,10 @@ describe("Evidently's default test per column", () => {
 });
 
 describe('live monitoring', () => {
+  const runtime = useEmbeddedRuntime();
   let ml: Mlops;
-  let remove: () => Promise<void>;
-  beforeAll(async () => {
-    const dir = await tempDir();
-    remove = dir.remove;
-    ml = await createMlops({ dir: dir.path, env: {} });
-  });
-  afterAll(async () => {
-    await ml.close();
-    await remove();
+  beforeAll(() => {
+    ml = runtime.ml;
   });
 
   const reference = { ret5m: normal(10, 5000), vol_z: normal(11, 5000), side: categories(12, 5000, [0.5, 0.5]) };

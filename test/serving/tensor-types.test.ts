@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMlops, type Mlops } from '../../src/index.js';
-import { tempDir } from '../helpers/services.js';
+import { describe, expect, it } from 'vitest';
+import { useEmbeddedRuntime } from '../helpers/embedded-runtime.js';
 
 type Onnx = Record<string, { create(v: unknown): unknown; encode?(m: unknown): { finish(): Uint8Array } }>;
 
@@ -53,20 +52,10 @@ async function int64Model(): Promise<Uint8Array> {
 }
 
 describe('models with several inputs and with int64 tensors', () => {
-  let ml: Mlops;
-  let remove: () => Promise<void>;
-  beforeAll(async () => {
-    const dir = await tempDir();
-    remove = dir.remove;
-    ml = await createMlops({ dir: dir.path, env: {} });
-  });
-  afterAll(async () => {
-    await ml.close();
-    await remove();
-  });
+  const runtime = useEmbeddedRuntime();
 
   it('takes named inputs, checks each, and batches callers of a multi-input model', async () => {
-    const model = await ml.serving.load({ bytes: await multiInputModel(), name: 'multi' }, { batching: { maxDelayMicros: 1000 } });
+    const model = await runtime.ml.serving.load({ bytes: await multiInputModel(), name: 'multi' }, { batching: { maxDelayMicros: 1000 } });
     expect(model.signature.inputs.map((i) => i.name)).toEqual(['A', 'B']);
     const outs = await Promise.all([
       model.predict({ A: [[1, 0]], B: [[0, 0, 1]] }),
@@ -80,7 +69,7 @@ describe('models with several inputs and with int64 tensors', () => {
   });
 
   it('converts numbers to int64 and returns int64 outputs as BigInt64Array', async () => {
-    const model = await ml.serving.load({ bytes: await int64Model(), name: 'ints' });
+    const model = await runtime.ml.serving.load({ bytes: await int64Model(), name: 'ints' });
     expect(model.signature.inputs[0]).toMatchObject({ elementType: 'int64' });
     const out = await model.predict([[3, 4], [-2, 1]]);
     expect(out.S!.type).toBe('int64');
