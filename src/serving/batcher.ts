@@ -89,7 +89,7 @@ export class DynamicBatcher {
     const session = this.session();
     this.track?.(session, 1);
     try {
-      const result = (await session.run(tensors)) as unknown as Outputs;
+      const result = (await session.run(this.materialize(tensors))) as unknown as Outputs;
       this.onBatch?.(rows, 1, (performance.now() - started) / 1000);
       return result;
     } catch (err) {
@@ -147,7 +147,7 @@ export class DynamicBatcher {
     const session = this.session();
     this.track?.(session, 1);
     try {
-      const feeds = batch.length === 1 ? (batch[0] as Pending).tensors : this.concat(batch);
+      const feeds = batch.length === 1 ? this.materialize((batch[0] as Pending).tensors) : this.concat(batch);
       const result = await session.run(feeds);
       const rows = batch.reduce((s, p) => s + p.rows, 0);
       this.onBatch?.(rows, batch.length, (performance.now() - started) / 1000);
@@ -165,6 +165,13 @@ export class DynamicBatcher {
     } finally {
       this.track?.(session, -1);
     }
+  }
+
+  /** Requests carry plain { type, data, dims }; the session wants ort.Tensors. */
+  private materialize(tensors: Record<string, Tensor>): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const [name, t] of Object.entries(tensors)) out[name] = t instanceof this.ort.Tensor ? t : new this.ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
+    return out;
   }
 
   private concat(batch: Pending[]): Record<string, Tensor> {

@@ -18,6 +18,9 @@ const TYPED: Record<string, { make: (n: number) => ArrayLike<unknown> & { [i: nu
   bool: { make: (n) => new Uint8Array(n) },
 };
 
+/** The typed array each element type travels in; such arrays are used as they are, without a copy. */
+const NATIVE: Record<string, unknown> = { float32: Float32Array, float64: Float64Array, int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array, int8: Int8Array, bool: Uint8Array };
+
 function isTensor(v: unknown): v is Tensor {
   return typeof v === 'object' && v !== null && 'dims' in v && 'type' in v && 'data' in v && typeof (v as Tensor).dims !== 'undefined' && typeof (v as { type: unknown }).type === 'string';
 }
@@ -63,7 +66,7 @@ function checkDims(dims: number[], spec: TensorSpec, field: string): void {
 }
 
 /** Turns one caller's inputs into tensors named and shaped as the signature says. */
-export function toTensors(ort: OrtModule, inputs: PredictInputs, signature: ModelSignature): { tensors: Record<string, Tensor>; rows: number } {
+export function toTensors(_ort: OrtModule, inputs: PredictInputs, signature: ModelSignature): { tensors: Record<string, Tensor>; rows: number } {
   const specs = signature.inputs;
   let named: Record<string, InputValue>;
   if (specs.length === 1 && (Array.isArray(inputs) || ArrayBuffer.isView(inputs) || isTensor(inputs) || (typeof inputs === 'object' && inputs !== null && 'dims' in inputs && 'data' in inputs))) {
@@ -113,8 +116,10 @@ export function toTensors(ort: OrtModule, inputs: PredictInputs, signature: Mode
       dims = [data.length / width, ...fixed];
     }
     checkDims(dims, spec, field);
-    const converted = ArrayBuffer.isView(data) && data.constructor === TYPED[type]?.make(0).constructor ? data : convert(data, type, field);
-    tensors[spec.name] = new ort.Tensor(type === 'bool' ? 'bool' : (type as 'float32'), converted as Float32Array, dims);
+    const converted = ArrayBuffer.isView(data) && data.constructor === NATIVE[type] ? data : convert(data, type, field);
+    // A plain { type, data, dims }: the ort.Tensor is made once per batch (see DynamicBatcher), which
+    // saves its constructor's checks on every request that gets batched with others.
+    tensors[spec.name] = { type, data: converted, dims } as unknown as Tensor;
     const n = dims[0] ?? 1;
     if (rows !== -1 && n !== rows) fail(field, `has ${n} rows, other inputs have ${rows}`);
     rows = n;
