@@ -77,6 +77,52 @@ try {
   const champion = await ml.registry.resolve(`${modelName}@champion`);
   done(`self-approval ${selfApproval}; champion -> v${champion.version}`);
 
+  done = step('serving the champion in process: 64 concurrent callers, dynamic batching');
+  const served = await ml.serving.load(`${modelName}@champion`, { batching: { maxBatchSize: 256, maxDelayMicros: 200 }, followIntervalMs: 50 });
+  const liveRows = marketSamples(4096, 31).map((s) => s.features);
+  const latencies: number[] = [];
+  let failed = 0;
+  const versionsSeen = new Set<number>();
+  const traffic = async (perCaller: number) => {
+    await Promise.all(
+      Array.from({ length: 64 }, async (_, c) => {
+        for (let i = 0; i < perCaller; i++) {
+          const t0 = performance.now();
+          try {
+            await served.predict([liveRows[(c * perCaller + i) % liveRows.length] as number[]]);
+            if (served.version !== null) versionsSeen.add(served.version);
+          } catch {
+            failed += 1;
+          }
+          latencies.push((performance.now() - t0) * 1000);
+        }
+      }),
+    );
+  };
+  await traffic(20);
+  latencies.length = 0;
+  const trafficStart = performance.now();
+  await traffic(150);
+  const trafficSeconds = (performance.now() - trafficStart) / 1000;
+  latencies.sort((a, b) => a - b);
+  const p50 = latencies[Math.floor(latencies.length * 0.5)] as number;
+  const p99 = latencies[Math.floor(latencies.length * 0.99)] as number;
+  const perSecond = latencies.length / trafficSeconds;
+  done(`${Math.round(perSecond).toLocaleString('en-US')} predictions/s, p50 ${p50.toFixed(0)} µs, p99 ${p99.toFixed(0)} µs, ${served.stats.batches} batches, on ${served.provider}`);
+
+  done = step('challenger: register the runner-up, approve it, hot-swap under load');
+  const runnerUp = (await ml.tracking.searchRuns({ experimentIds: [exp.experimentId], filter: `attributes.run_id IN (${quoted}) AND attributes.run_id != '${winner.info.runId}'`, orderBy: ['metrics.test_auc DESC'], maxResults: 1 })).runs[0];
+  if (runnerUp === undefined) throw new Error('no runner-up run');
+  const challenger = await quant.registry.createModelVersion({ name: modelName, source: { runId: runnerUp.info.runId, path: 'model/model.onnx' } });
+  await quant.registry.requestApproval(modelName, challenger.version, { reason: 'challenger' });
+  await reviewer.registry.approve(modelName, challenger.version, { reason: 'limits reviewed' });
+  const swapped = new Promise<void>((resolve) => served.on('swap', () => resolve()));
+  const underLoad = traffic(150);
+  await quant.registry.setAlias(modelName, 'champion', challenger.version);
+  await Promise.all([underLoad, swapped]);
+  await traffic(20);
+  done(`served versions ${[...versionsSeen].sort((a, b) => a - b).join(', ')}, ${failed} failed requests`);
+
   done = step('monitoring drift: live traffic from the training market, then from a shifted one');
   const monitor = ml.monitoring.monitor(modelName, { reference: { ret5m: train.map((s) => s.features[0]), vol_z: train.map((s) => s.features[1]), spread_bp: train.map((s) => s.features[2]) } });
   const calm = marketSamples(2000, 21);
@@ -98,12 +144,15 @@ try {
   process.stdout.write(`  runs this session: ${runIds.length}, best ${winner.info.runName} (${winner.info.runId})\n`);
   process.stdout.write(`  loss: ${history[0]?.value.toFixed(4)} at epoch 0 -> ${history.at(-1)?.value.toFixed(4)} at epoch ${history.at(-1)?.step}\n`);
   process.stdout.write(`  artifacts: ${artifacts.map((a) => `${a.path} (${a.fileSize} bytes)`).join(', ')}\n`);
-  process.stdout.write(`  registry: ${modelName}@champion = v${champion.version} (sha256 ${champion.sha256.slice(0, 12)}…), audit ${audit.ok ? 'intact' : 'BROKEN'}\n`);
+  const finalChampion = await ml.registry.resolve(`${modelName}@champion`);
+  process.stdout.write(`  registry: ${modelName}@champion = v${finalChampion.version} (sha256 ${finalChampion.sha256.slice(0, 12)}…), audit ${audit.ok ? 'intact' : 'BROKEN'}\n`);
+  process.stdout.write(`  serving: ${Math.round(perSecond).toLocaleString('en-US')} predictions/s, p50 ${p50.toFixed(0)} µs, p99 ${p99.toFixed(0)} µs, versions ${[...versionsSeen].join(' -> ')}, ${failed} failed\n`);
   process.stdout.write(`  drift: ${driftVerdict.datasetDrift ? 'detected' : 'none'} on shifted data (${(driftVerdict.share * 100).toFixed(0)}% of columns)\n`);
   process.stdout.write(`  everything is in ${ml.dir} (SQLite + files); rerun to add more runs and versions\n`);
   if (history.length !== 60 || (winner.data.metrics.test_auc ?? 0) < 0.7) throw new Error('demo check failed: training did not converge');
   if (selfApproval !== 'PERMISSION_DENIED' || !audit.ok || champion.version !== mv.version) throw new Error('demo check failed: governance');
   if (calmReport.datasetDrift || !driftVerdict.datasetDrift) throw new Error('demo check failed: drift verdicts');
+  if (failed > 0 || !versionsSeen.has(challenger.version)) throw new Error('demo check failed: serving or hot swap');
 } finally {
   await ml.close();
 }
