@@ -2,7 +2,7 @@
 // Each prints a table (ours, a baseline measured in the same run, their ratio, the goal) and writes
 // bench/results/<suite>.json.
 import { fileURLToPath } from 'node:url';
-import { table, writeResults } from './lib/report.js';
+import { table, writeLatest, writeResults } from './lib/report.js';
 import type { BenchContext, BenchSuite } from './lib/types.js';
 import { adaptersSuite } from './suites/adapters.js';
 import { trackingSuite } from './suites/tracking.js';
@@ -38,4 +38,5 @@ for (const suite of suites.filter((s) => wanted.length === 0 || wanted.includes(
     process.stderr.write(`Suite ${suite.name} failed: ${(err as Error).stack ?? String(err)}\n`);
   }
 }
+process.stdout.write(`\nsummary of all suites: ${await writeLatest(resultsDir)}\n`);
 process.exit(failed ? 1 : 0);

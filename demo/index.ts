@@ -77,6 +77,23 @@ try {
   const champion = await ml.registry.resolve(`${modelName}@champion`);
   done(`self-approval ${selfApproval}; champion -> v${champion.version}`);
 
+  done = step('streaming live features for 4 instruments into the feature store');
+  await ml.features.apply({
+    entities: [{ name: 'instrument', joinKeys: ['symbol'] }],
+    views: [{ name: 'bars', entities: ['instrument'], ttl: '10m', schema: { ret5m: 'float64', vol_z: 'float64', spread_bp: 'float64' } }],
+    services: [{ name: 'ai-001-signal-v1', features: ['bars:ret5m', 'bars:vol_z', 'bars:spread_bp'] }],
+  });
+  const symbols = ['AAPL', 'MSFT', 'NVDA', 'AMZN'];
+  const ticks = marketSamples(2000, 41);
+  const streamStart = Date.now();
+  async function* bars() {
+    for (const [i, s] of ticks.entries()) {
+      yield { symbol: symbols[i % symbols.length] as string, event_ts: streamStart + i, ret5m: s.features[0], vol_z: s.features[1], spread_bp: s.features[2] };
+    }
+  }
+  const ingested = await ml.features.ingest('bars', bars(), { batchSize: 250 });
+  done(`${ingested.rows} rows in ${ingested.batches} batches, online and offline`);
+
   done = step('serving the champion in process: 64 concurrent callers, dynamic batching');
   const served = await ml.serving.load(`${modelName}@champion`, { batching: { maxBatchSize: 256, maxDelayMicros: 200 }, followIntervalMs: 50 });
   const liveRows = marketSamples(4096, 31).map((s) => s.features);
@@ -109,6 +126,11 @@ try {
   const p99 = latencies[Math.floor(latencies.length * 0.99)] as number;
   const perSecond = latencies.length / trafficSeconds;
   done(`${Math.round(perSecond).toLocaleString('en-US')} predictions/s, p50 ${p50.toFixed(0)} µs, p99 ${p99.toFixed(0)} µs, ${served.stats.batches} batches, on ${served.provider}`);
+
+  const joined = await ml.serving.load(`${modelName}@champion`, { features: { service: 'ai-001-signal-v1' } });
+  const signals = await joined.predict({ entities: symbols.map((symbol) => ({ symbol })) });
+  const signalText = symbols.map((sym, i) => `${sym} ${((signals.Y?.data[i] as number) ?? 0).toFixed(3)}`).join(', ');
+  process.stdout.write(`  p(up) from live features: ${signalText}\n`);
 
   done = step('challenger: register the runner-up, approve it, hot-swap under load');
   const runnerUp = (await ml.tracking.searchRuns({ experimentIds: [exp.experimentId], filter: `attributes.run_id IN (${quoted}) AND attributes.run_id != '${winner.info.runId}'`, orderBy: ['metrics.test_auc DESC'], maxResults: 1 })).runs[0];
