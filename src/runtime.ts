@@ -182,7 +182,7 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
   const artifacts = options.artifacts ?? env.MLOPS_ARTIFACTS ?? resolve(dir, 'artifacts');
   const online = options.online ?? env.MLOPS_ONLINE ?? 'memory';
   // Check roles and parse every URL before opening anything, so a typo leaves nothing open.
-  new Authorizer(options.roles ?? {});
+  const authz = new Authorizer(options.roles ?? {});
   const metadataTarget = typeof metadata === 'string' ? parseMetadataUrl(metadata, cwd) : undefined;
   const artifactTarget = typeof artifacts === 'string' ? parseArtifactsUrl(artifacts, cwd) : undefined;
   const onlineTarget = typeof online === 'string' ? parseOnlineUrl(online) : undefined;
@@ -208,7 +208,6 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
     if (typeof online === 'string') owned.push(onlineStore);
 
     const events = new EventBus<MlopsEvents>();
-    const authz = new Authorizer(options.roles ?? {});
     await metadataStore.migrate(GOVERNANCE_MODULE, governanceMigrations);
     const auditLog = new AuditLog(metadataStore, clock);
     const tracking = new TrackingEngine({ sql: metadataStore, blobs: artifactStore, clock, events, audit: auditLog });

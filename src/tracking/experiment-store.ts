@@ -1,8 +1,7 @@
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../core/errors.js';
 import type { SqlExecutor } from '../adapters/sql/types.js';
 import type { TrackingContext } from './context.js';
-import { LIMITS, checkKey, checkMaxResults, checkString } from './limits.js';
-import { checkTagRecord } from './run-store.js';
+import { LIMITS, checkKey, checkMaxResults, checkString, checkTagRecord } from './limits.js';
 import { EXPERIMENT_COLUMNS, chunks, groupKeyValues, placeholders, toExperiment, type ExperimentRow } from './rows.js';
 import { compileFilter, compileOrder } from './search/compile.js';
 import { decodePageToken, encodePageToken, queryDigest } from './search/page-token.js';

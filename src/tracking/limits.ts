@@ -103,3 +103,17 @@ export function checkMaxResults(value: unknown, field: string, max: number, fall
   }
   return value;
 }
+
+/** Tags given as an object: keys checked as MLflow keys, values stringified and length-limited. */
+export function checkTagRecord(tags: unknown, field: string, maxValue: number = LIMITS.tagValue): Array<[string, string]> {
+  if (tags === undefined) return [];
+  if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) {
+    throw new InvalidArgumentError(`Invalid ${field}: must be an object of tag values`);
+  }
+  return Object.entries(tags as Record<string, unknown>).map(([k, v]) => {
+    checkKey(k, `${field} key`);
+    const value = stringifyValue(v, `${field}.${k}`);
+    checkString(value, `${field}.${k}`, maxValue);
+    return [k, value];
+  });
+}

@@ -3,7 +3,7 @@ import { isRunId, newRunId } from '../core/ids.js';
 import type { SqlExecutor } from '../adapters/sql/types.js';
 import type { TrackingContext } from './context.js';
 import type { ExperimentStore } from './experiment-store.js';
-import { LIMITS, checkInteger, checkKey, checkString, stringifyValue } from './limits.js';
+import { LIMITS, checkInteger, checkString, checkTagRecord } from './limits.js';
 import { RUN_COLUMNS, chunks, metricValue, placeholders, toRunInfo, type RunRow } from './rows.js';
 import { generateRunName } from './run-names.js';
 import { RUN_STATUSES, type DatasetInput, type Run, type RunInfo, type RunStatus } from './types.js';
@@ -42,19 +42,6 @@ export function checkStatus(status: unknown, field = 'status'): RunStatus {
     throw new InvalidArgumentError(`Invalid ${field}: ${JSON.stringify(status)} must be one of ${RUN_STATUSES.join(', ')}`);
   }
   return status as RunStatus;
-}
-
-export function checkTagRecord(tags: unknown, field: string, maxValue: number = LIMITS.tagValue): Array<[string, string]> {
-  if (tags === undefined) return [];
-  if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) {
-    throw new InvalidArgumentError(`Invalid ${field}: must be an object of tag values`);
-  }
-  return Object.entries(tags as Record<string, unknown>).map(([k, v]) => {
-    checkKey(k, `${field} key`);
-    const value = stringifyValue(v, `${field}.${k}`);
-    checkString(value, `${field}.${k}`, maxValue);
-    return [k, value];
-  });
 }
 
 /** Runs: create, read, update, soft delete and restore. Params, metrics and tags are in RunWriter. */
