@@ -11,10 +11,10 @@ export type ArtifactTarget =
 export type OnlineTarget = { kind: 'memory' } | { kind: 'redis'; url: string };
 
 function bad(field: string, url: string, expected: string): never {
-  throw new InvalidArgumentError(
-    `Invalid ${field}: ${JSON.stringify(redactUrl(url) === '<unparseable url>' ? url : redactUrl(url))} (expected ${expected})`,
-    { details: { field } },
-  );
+  const redacted = redactUrl(url);
+  throw new InvalidArgumentError(`Invalid ${field}: ${JSON.stringify(redacted === '<unparseable url>' ? url : redacted)} (expected ${expected})`, {
+    details: { field },
+  });
 }
 
 /** `sqlite:///abs/path.db`, `sqlite://relative/path.db`, `sqlite::memory:`, or `postgres://…`. */

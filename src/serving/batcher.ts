@@ -1,6 +1,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { InvalidArgumentError, UnavailableError, toMlopsError } from '../core/errors.js';
 import type { OrtModule } from './ort.js';
+import { TYPED_ARRAYS } from './tensor-types.js';
 
 export interface BatchingOptions {
   /** Most rows in one session run. Default 256. */
@@ -19,16 +20,6 @@ interface Pending {
   resolve: (out: Outputs) => void;
   reject: (err: unknown) => void;
 }
-
-const TYPED_CTORS: Record<string, new (n: number) => { set(a: ArrayLike<unknown>, o: number): void; subarray(a: number, b: number): ArrayLike<unknown> }> = {
-  float32: Float32Array as never,
-  float64: Float64Array as never,
-  int32: Int32Array as never,
-  int64: BigInt64Array as never,
-  uint8: Uint8Array as never,
-  int8: Int8Array as never,
-  bool: Uint8Array as never,
-};
 
 /**
  * Dynamic batching with Triton's semantics: concurrent requests are joined along the first
@@ -181,7 +172,7 @@ export class DynamicBatcher {
       const rows = batch.reduce((s, p) => s + ((p.tensors[name] as Tensor).dims[0] ?? 1), 0);
       const size = batch.reduce((s, p) => s + (p.tensors[name] as Tensor).data.length, 0);
       let data: ArrayLike<unknown>;
-      const Ctor = TYPED_CTORS[t.type];
+      const Ctor = TYPED_ARRAYS[t.type];
       if (Ctor === undefined) {
         data = batch.flatMap((p) => Array.from((p.tensors[name] as Tensor).data as ArrayLike<unknown>));
       } else {
@@ -192,7 +183,7 @@ export class DynamicBatcher {
           out.set(d, offset);
           offset += d.length;
         }
-        data = out as unknown as ArrayLike<unknown>;
+        data = out;
       }
       feeds[name] = new this.ort.Tensor(t.type as 'float32', data as Float32Array, [rows, ...t.dims.slice(1)]);
     }

@@ -2,24 +2,12 @@ import type { Tensor } from 'onnxruntime-node';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { ModelSignature, TensorSpec } from '../registry/types.js';
 import type { OrtModule } from './ort.js';
+import { TYPED_ARRAYS } from './tensor-types.js';
 
 /** What predict() accepts per input: rows, a typed array, `{ data, dims }` or an ort.Tensor. */
 export type InputValue = number[][] | number[] | ArrayLike<number> | BigInt64Array | { data: ArrayLike<unknown>; dims: readonly number[] } | Tensor | string[] | boolean[];
 
 export type PredictInputs = Record<string, InputValue> | InputValue;
-
-const TYPED: Record<string, { make: (n: number) => ArrayLike<unknown> & { [i: number]: unknown } }> = {
-  float32: { make: (n) => new Float32Array(n) },
-  float64: { make: (n) => new Float64Array(n) },
-  int32: { make: (n) => new Int32Array(n) },
-  int64: { make: (n) => new BigInt64Array(n) },
-  uint8: { make: (n) => new Uint8Array(n) },
-  int8: { make: (n) => new Int8Array(n) },
-  bool: { make: (n) => new Uint8Array(n) },
-};
-
-/** The typed array each element type travels in; such arrays are used as they are, without a copy. */
-const NATIVE: Record<string, unknown> = { float32: Float32Array, float64: Float64Array, int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array, int8: Int8Array, bool: Uint8Array };
 
 function isTensor(v: unknown): v is Tensor {
   return typeof v === 'object' && v !== null && 'dims' in v && 'type' in v && 'data' in v && typeof (v as Tensor).dims !== 'undefined' && typeof (v as { type: unknown }).type === 'string';
@@ -35,9 +23,9 @@ function convert(values: ArrayLike<unknown>, type: string, field: string): Array
     out.forEach((v, i) => typeof v !== 'string' && fail(`${field}[${i}]`, `expected a string, got ${JSON.stringify(v)}`));
     return out as string[];
   }
-  const spec = TYPED[type];
-  if (spec === undefined) fail(field, `element type ${type} is not supported for inputs`);
-  const out = spec.make(values.length);
+  const Ctor = TYPED_ARRAYS[type];
+  if (Ctor === undefined) fail(field, `element type ${type} is not supported for inputs`);
+  const out = new Ctor(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (type === 'int64') {
@@ -116,7 +104,7 @@ export function toTensors(_ort: OrtModule, inputs: PredictInputs, signature: Mod
       dims = [data.length / width, ...fixed];
     }
     checkDims(dims, spec, field);
-    const converted = ArrayBuffer.isView(data) && data.constructor === NATIVE[type] ? data : convert(data, type, field);
+    const converted = ArrayBuffer.isView(data) && data.constructor === TYPED_ARRAYS[type] ? data : convert(data, type, field);
     // A plain { type, data, dims }: the ort.Tensor is made once per batch (see DynamicBatcher), which
     // saves its constructor's checks on every request that gets batched with others.
     tensors[spec.name] = { type, data: converted, dims } as unknown as Tensor;

@@ -6,6 +6,7 @@ import { DynamicBatcher, type BatchingOptions, type Outputs } from './batcher.js
 import { toTensors, type PredictInputs } from './inputs.js';
 import type { OrtModule } from './ort.js';
 import { createWorkerSession } from './worker-session.js';
+import { zeros } from './tensor-types.js';
 
 export const PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const;
 export type ExecutionProvider = (typeof PROVIDERS)[number];
@@ -30,9 +31,7 @@ export async function warmupSession(ort: OrtModule, session: InferenceSession, s
     const dims = (spec.shape ?? [1]).map((d) => (typeof d === 'number' && d > 0 ? d : 1));
     const size = dims.reduce((a, b) => a * b, 1);
     const type = spec.elementType ?? 'float32';
-    const data =
-      type === 'int64' ? new BigInt64Array(size) : type === 'string' ? new Array<string>(size).fill('') : type === 'float64' ? new Float64Array(size) : type === 'int32' ? new Int32Array(size) : type === 'bool' ? new Uint8Array(size) : new Float32Array(size);
-    feeds[spec.name] = new ort.Tensor(type as 'float32', data as Float32Array, dims);
+    feeds[spec.name] = new ort.Tensor(type as 'float32', zeros(type, size) as Float32Array, dims);
   }
   await session.run(feeds);
 }

@@ -66,10 +66,21 @@ function skipQuoted(sql: string, start: number, quote: string): number {
   return sql.length;
 }
 
-/**
- * Splits rows into multi-row INSERT statements that stay under the dialect's parameter limit.
- * `placeholder(i)` renders the i-th (1-based) placeholder.
- */
+/** Checks an insert before anything is written: plain identifiers, and every row as wide as the columns. */
+export function checkInsertShape(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[]): void {
+  assertIdentifier(table, 'table');
+  columns.forEach((c, i) => assertIdentifier(c, `columns[${i}]`));
+  if (columns.length === 0) throw new InvalidArgumentError('Invalid columns: at least one column is needed');
+  rows.forEach((row, i) => {
+    if (row.length !== columns.length) {
+      throw new InvalidArgumentError(`Invalid rows[${i}]: has ${row.length} values for ${columns.length} columns`, {
+        details: { field: `rows[${i}]` },
+      });
+    }
+  });
+}
+
+/** Splits rows into multi-row INSERT statements that stay under the dialect's parameter limit. */
 export function buildInsertChunks(
   table: string,
   columns: readonly string[],
@@ -78,17 +89,8 @@ export function buildInsertChunks(
   onConflict: string | undefined,
   maxRowsPerStatement = 1000,
 ): Array<{ sql: string; params: SqlValue[] }> {
-  assertIdentifier(table, 'table');
-  columns.forEach((c, i) => assertIdentifier(c, `columns[${i}]`));
-  if (columns.length === 0) throw new InvalidArgumentError('Invalid columns: at least one column is needed');
+  checkInsertShape(table, columns, rows);
   const width = columns.length;
-  rows.forEach((row, i) => {
-    if (row.length !== width) {
-      throw new InvalidArgumentError(`Invalid rows[${i}]: has ${row.length} values for ${width} columns`, {
-        details: { field: `rows[${i}]` },
-      });
-    }
-  });
   const perStatement = Math.max(1, Math.min(maxRowsPerStatement, Math.floor(maxParams / width)));
   const head = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
   const tuple = `(${columns.map(() => '?').join(', ')})`;
