@@ -37,8 +37,8 @@ const warnings = [];
 ml.events.on('warning', (w) => warnings.push(w.message));
 const input = weights(9, BATCH * INPUT, 2);
 const results = {};
-for (const providers of [['cpu'], ['webgpu', 'cpu']]) {
-  const model = await ml.serving.load({ bytes, name: `mlp-${providers[0]}` }, { executionProviders: providers, batching: { maxBatchSize: BATCH, maxDelayMicros: 0 } });
+for (const providers of [['cpu'], ['cuda', 'webgpu', 'cpu']]) {
+  const model = await ml.serving.load({ bytes, name: `mlp-${providers.join('-')}` }, { executionProviders: providers, batching: { maxBatchSize: BATCH, maxDelayMicros: 0 } });
   await model.predict({ X: { data: input, dims: [BATCH, INPUT] } });
   const runs = 5;
   const t = performance.now();
@@ -46,7 +46,7 @@ for (const providers of [['cpu'], ['webgpu', 'cpu']]) {
   for (let i = 0; i < runs; i++) out = await model.predict({ X: { data: input, dims: [BATCH, INPUT] } });
   const seconds = (performance.now() - t) / 1000;
   results[model.provider] = { rowsPerSecond: (runs * BATCH) / seconds, output: out.Y.data };
-  console.log(`${providers.join(' -> ')}: provider in use ${model.provider}, ${((runs * BATCH) / seconds / 1e6).toFixed(3)} M rows/s at batch ${BATCH}`);
+  console.log(`${providers.join(' -> ')}: provider in use ${model.provider}; warnings so far: ${warnings.length}, ${((runs * BATCH) / seconds / 1e6).toFixed(3)} M rows/s at batch ${BATCH}`);
 }
 if (results.webgpu && results.cpu) {
   let maxDiff = 0;
@@ -60,4 +60,5 @@ if (results.webgpu && results.cpu) {
 } else {
   console.log(`webgpu did not start here; warnings: ${warnings.join(' | ')}`);
 }
+console.log(`warnings: ${warnings.join(" | ") || "none"}`);
 await ml.close();
