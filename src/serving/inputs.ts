@@ -13,6 +13,16 @@ function isTensor(v: unknown): v is Tensor {
   return typeof v === 'object' && v !== null && 'dims' in v && 'type' in v && 'data' in v && typeof (v as Tensor).dims !== 'undefined' && typeof (v as { type: unknown }).type === 'string';
 }
 
+/** Integer element types that travel as numbers: values outside the range would wrap silently. */
+const INT_RANGES: Readonly<Record<string, readonly [number, number]>> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int16: [-32768, 32767],
+  uint16: [0, 65535],
+  int32: [-2147483648, 2147483647],
+  uint32: [0, 4294967295],
+};
+
 function fail(field: string, message: string): never {
   throw new InvalidArgumentError(`Invalid ${field}: ${message}`, { details: { field } });
 }
@@ -28,16 +38,18 @@ function convert(values: ArrayLike<unknown>, type: string, field: string): Array
   const out = new Ctor(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (type === 'int64') {
+    if (type === 'int64' || type === 'uint64') {
       if (typeof v === 'bigint') out[i] = v;
-      else if (typeof v === 'number' && Number.isSafeInteger(v)) out[i] = BigInt(v);
-      else fail(`${field}[${i}]`, `expected a whole number for int64, got ${String(v)}`);
+      else if (typeof v === 'number' && Number.isSafeInteger(v) && (type === 'int64' || v >= 0)) out[i] = BigInt(v);
+      else fail(`${field}[${i}]`, `expected a whole number for ${type}, got ${String(v)}`);
     } else if (type === 'bool') {
       if (typeof v === 'boolean') out[i] = v ? 1 : 0;
       else if (v === 0 || v === 1) out[i] = v;
       else fail(`${field}[${i}]`, `expected a boolean, got ${String(v)}`);
     } else {
-      if (typeof v !== 'number' || (type.startsWith('int') && !Number.isInteger(v))) fail(`${field}[${i}]`, `expected a ${type} number, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'number' || (type.includes('int') && !Number.isInteger(v))) fail(`${field}[${i}]`, `expected a ${type} number, got ${JSON.stringify(v)}`);
+      const range = INT_RANGES[type];
+      if (range !== undefined && (v < range[0] || v > range[1])) fail(`${field}[${i}]`, `${v} is outside the ${type} range [${range[0]}, ${range[1]}]`);
       out[i] = v;
     }
   }

@@ -114,6 +114,18 @@ export class ServedModel {
     };
   }
 
+  /** Declared at load: same inputs, same outputs (lets the HTTP server cache responses). */
+  deterministic = false;
+
+  /** Loaded, not closed, and a version is serving (false after a revocation left none). */
+  get ready(): boolean {
+    return !this.closed && this.unavailable === undefined;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   get queueDepth(): number {
     return this.batcher.queueDepth;
   }

@@ -35,6 +35,8 @@ export interface LoadOptions extends SessionOptions {
   features?: FeatureJoinOptions;
   /** Record sampled predictions (inputs, outputs, version, latency) to SQL or a callback. */
   log?: PredictionLogOptions;
+  /** Same inputs always give the same outputs: the HTTP server may answer repeats from its cache. Default false. */
+  deterministic?: boolean;
 }
 
 export interface FeatureJoinOptions {
@@ -81,6 +83,17 @@ export class Serving {
     private readonly principal: Principal,
     private readonly authz: Authorizer,
   ) {}
+
+  /** The models loaded in this runtime and not closed, in load order. */
+  list(): ServedModel[] {
+    for (const m of this.engine.models) if (m.isClosed) this.engine.models.delete(m);
+    return [...this.engine.models];
+  }
+
+  /** The loaded model served under `name` (the most recently loaded one when several share it). */
+  get(name: string): ServedModel | undefined {
+    return this.list().filter((m) => m.name === name).pop();
+  }
 
   /** Champion/challenger split by weight (sticky by key), optionally with a shadow. */
   router(name: string, options: RouterOptions): ModelRouter {
@@ -137,10 +150,14 @@ export class Serving {
       joiner = featureJoiner(this.engine.features, options.features);
     }
     if (options.log !== undefined) checkLogOptions(options.log);
+    if (options.deterministic !== undefined && typeof options.deterministic !== 'boolean') {
+      throw new InvalidArgumentError(`Invalid deterministic: ${JSON.stringify(options.deterministic)} must be true or false`);
+    }
     const ort = await loadOrt();
     const label = version === null ? name : `${name}/${version}`;
     const { session, provider } = await createSession(ort, bytes, options, this.engine.events, label);
     const model = new ServedModel(ort, session, options.name ?? name, version, provider, signature, options.batching ?? {});
+    model.deterministic = options.deterministic ?? false;
     if (options.warmup ?? true) await model.warmup();
     instrument(model, this.engine.metrics);
     if (joiner !== undefined) model.joiner = joiner;

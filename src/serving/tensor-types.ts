@@ -11,6 +11,10 @@ export const TYPED_ARRAYS: Readonly<Record<string, TypedArrayCtor>> = {
   int64: BigInt64Array as unknown as TypedArrayCtor,
   uint8: Uint8Array as unknown as TypedArrayCtor,
   int8: Int8Array as unknown as TypedArrayCtor,
+  uint16: Uint16Array as unknown as TypedArrayCtor,
+  int16: Int16Array as unknown as TypedArrayCtor,
+  uint32: Uint32Array as unknown as TypedArrayCtor,
+  uint64: BigUint64Array as unknown as TypedArrayCtor,
   bool: Uint8Array as unknown as TypedArrayCtor,
 };
 

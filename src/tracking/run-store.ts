@@ -4,9 +4,9 @@ import type { SqlExecutor } from '../adapters/sql/types.js';
 import type { TrackingContext } from './context.js';
 import type { ExperimentStore } from './experiment-store.js';
 import { LIMITS, checkInteger, checkString, checkTagRecord } from './limits.js';
-import { RUN_COLUMNS, chunks, metricValue, placeholders, toRunInfo, type RunRow } from './rows.js';
+import { RUN_COLUMNS, chunks, metricValue, placeholders, toMetric, toRunInfo, type MetricRow, type RunRow } from './rows.js';
 import { generateRunName } from './run-names.js';
-import { RUN_STATUSES, type DatasetInput, type Run, type RunInfo, type RunStatus } from './types.js';
+import { RUN_STATUSES, type DatasetInput, type Metric, type Run, type RunInfo, type RunStatus } from './types.js';
 
 export const TAG_RUN_NAME = 'mlflow.runName';
 export const TAG_USER = 'mlflow.user';
@@ -163,6 +163,19 @@ export class RunStore {
         after: { lifecycleStage: stage },
       });
     });
+  }
+
+  /** The latest point of every metric of each run, with its timestamp and step (MLflow's run.data.metrics). */
+  async latestMetrics(runIds: readonly string[]): Promise<Map<string, Metric[]>> {
+    const out = new Map<string, Metric[]>(runIds.map((id) => [id, []]));
+    for (const ids of chunks([...new Set(runIds)])) {
+      const rows = await this.ctx.sql.query<MetricRow & { run_id: string }>(
+        `SELECT run_id, key, value, is_nan, timestamp, step FROM tracking_latest_metrics WHERE run_id IN (${placeholders(ids.length)}) ORDER BY key`,
+        ids,
+      );
+      for (const row of rows) out.get(row.run_id)?.push(toMetric(row));
+    }
+    return out;
   }
 
   /** Adds params, latest metrics, tags and dataset inputs to run infos, in a few queries for many runs. */

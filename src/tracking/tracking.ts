@@ -11,7 +11,7 @@ import { MetricBuffer, type BufferOptions } from './metric-buffer.js';
 import { MetricHistory } from './metric-history.js';
 import { RunHandle, type RunOperations } from './run-handle.js';
 import { RunSearch } from './run-search.js';
-import { RunStore, type CreateRunInput, type UpdateRunInput } from './run-store.js';
+import { RunStore, checkRunId, type CreateRunInput, type UpdateRunInput } from './run-store.js';
 import { RunWriter, normalizeMetric, type BatchInput, type MetricInput, type NormalizedMetric } from './run-writes.js';
 import { TRACKING_MODULE, trackingMigrations } from './schema.js';
 import type {
@@ -267,6 +267,12 @@ export class Tracking {
   async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
     this.allow('read', 'run', runId);
     return this.engine.history.all(runId, key);
+  }
+
+  /** The latest point of every metric of each run (timestamp and step included), keyed by run id. */
+  async getLatestMetrics(runIds: readonly string[]): Promise<Map<string, Metric[]>> {
+    runIds.forEach((id, i) => this.allow('read', 'run', checkRunId(id, `runIds[${i}]`)));
+    return this.engine.runs.latestMetrics(runIds);
   }
 
   async getMetricHistoryPage(runId: string, key: string, options: { maxResults?: number; pageToken?: string } = {}): Promise<MetricHistoryPage> {

@@ -1,0 +1,123 @@
+import { InvalidArgumentError } from '../../core/errors.js';
+import type { ApprovalEvent, ModelVersion, RegisteredModel } from '../../registry/types.js';
+import type { ArtifactEntry, DatasetInput, Experiment, Metric, Run, RunInfo } from '../../tracking/types.js';
+
+/** Objects as MLflow's protos serialise them to JSON: snake_case, key/value lists, unset fields left out. */
+export type Json = Record<string, unknown>;
+
+export function keyValues(record: Record<string, string>): Array<{ key: string; value: string }> {
+  return Object.entries(record).map(([key, value]) => ({ key, value }));
+}
+
+/** MLflow sends tags as `[{ key, value }]`; a missing list is an empty one. */
+export function fromKeyValues(list: unknown, field: string): Record<string, string> {
+  if (list === undefined || list === null) return {};
+  if (!Array.isArray(list)) return invalid(field, list);
+  const out: Record<string, string> = {};
+  list.forEach((kv: unknown, i) => {
+    const e = kv as { key?: unknown; value?: unknown } | null;
+    if (e === null || typeof e !== 'object' || typeof e.key !== 'string') return invalid(`${field}[${i}].key`, e?.key);
+    out[e.key] = e.value === undefined || e.value === null ? '' : String(e.value);
+  });
+  return out;
+}
+
+function invalid(field: string, value: unknown): never {
+  throw new InvalidArgumentError(`Invalid ${field}: ${JSON.stringify(value)} (expected a list of { key, value })`);
+}
+
+export function experimentJson(e: Experiment): Json {
+  return {
+    experiment_id: e.experimentId,
+    name: e.name,
+    artifact_location: e.artifactLocation,
+    lifecycle_stage: e.lifecycleStage,
+    last_update_time: e.lastUpdateTime,
+    creation_time: e.creationTime,
+    tags: keyValues(e.tags),
+  };
+}
+
+export function runInfoJson(i: RunInfo): Json {
+  return {
+    run_id: i.runId,
+    run_uuid: i.runId,
+    run_name: i.runName,
+    experiment_id: i.experimentId,
+    user_id: i.userId,
+    status: i.status,
+    start_time: i.startTime,
+    ...(i.endTime !== null ? { end_time: i.endTime } : {}),
+    artifact_uri: i.artifactUri,
+    lifecycle_stage: i.lifecycleStage,
+  };
+}
+
+export function metricJson(m: Metric): Json {
+  return { key: m.key, value: m.value, timestamp: m.timestamp, step: m.step };
+}
+
+function datasetInputJson(d: DatasetInput): Json {
+  return {
+    tags: d.tags,
+    dataset: {
+      name: d.dataset.name,
+      digest: d.dataset.digest,
+      source_type: d.dataset.sourceType,
+      source: d.dataset.source,
+      ...(d.dataset.schema !== undefined ? { schema: d.dataset.schema } : {}),
+      ...(d.dataset.profile !== undefined ? { profile: d.dataset.profile } : {}),
+    },
+  };
+}
+
+/** A run with its latest metrics as full points (MLflow's `data.metrics`). */
+export function runJson(run: Run, latest: Metric[]): Json {
+  return {
+    info: runInfoJson(run.info),
+    data: { metrics: latest.map(metricJson), params: keyValues(run.data.params), tags: keyValues(run.data.tags) },
+    inputs: { dataset_inputs: run.inputs.datasetInputs.map(datasetInputJson) },
+  };
+}
+
+export function fileInfoJson(f: ArtifactEntry): Json {
+  return { path: f.path, is_dir: f.isDir, ...(f.fileSize !== undefined ? { file_size: f.fileSize } : {}) };
+}
+
+export function modelVersionJson(v: ModelVersion): Json {
+  return {
+    name: v.name,
+    version: String(v.version),
+    creation_timestamp: v.creationTime,
+    last_updated_timestamp: v.lastUpdatedTime,
+    user_id: v.createdBy,
+    current_stage: 'None',
+    description: v.description,
+    source: v.source,
+    ...(v.runId !== undefined ? { run_id: v.runId } : {}),
+    status: v.status,
+    ...(v.statusMessage !== undefined ? { status_message: v.statusMessage } : {}),
+    tags: keyValues(v.tags),
+    aliases: v.aliases,
+    // Beyond MLflow: governance state, for clients that know to look.
+    approval: v.approval,
+    sha256: v.sha256,
+  };
+}
+
+export function registeredModelJson(m: RegisteredModel, latest: ModelVersion[] = []): Json {
+  return {
+    name: m.name,
+    creation_timestamp: m.creationTime,
+    last_updated_timestamp: m.lastUpdatedTime,
+    user_id: m.createdBy,
+    description: m.description,
+    latest_versions: latest.map(modelVersionJson),
+    tags: keyValues(m.tags),
+    aliases: Object.entries(m.aliases).map(([alias, version]) => ({ alias, version: String(version) })),
+  };
+}
+
+export function approvalEventJson(e: ApprovalEvent): Json {
+  return { from: e.from, to: e.to, actor: e.actor, timestamp: e.ts, ...(e.reason !== undefined ? { reason: e.reason } : {}) };
+}

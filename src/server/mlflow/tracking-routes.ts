@@ -1,0 +1,230 @@
+import type { FastifyInstance } from 'fastify';
+import { InvalidArgumentError } from '../../core/errors.js';
+import type { Mlops } from '../../runtime.js';
+import { RUN_STATUSES, type Run, type RunStatus } from '../../tracking/types.js';
+import '../request-context.js';
+import { Fields } from './params.js';
+import { experimentJson, fileInfoJson, fromKeyValues, metricJson, runInfoJson, runJson } from './shapes.js';
+
+const BASE = '/api/2.0/mlflow';
+
+async function runsJson(ml: Mlops, runs: Run[]): Promise<unknown[]> {
+  const latest = await ml.tracking.getLatestMetrics(runs.map((r) => r.info.runId));
+  return runs.map((r) => runJson(r, latest.get(r.info.runId) ?? []));
+}
+
+function status(f: Fields, name: string): RunStatus | undefined {
+  const v = f.optionalString(name);
+  if (v === undefined) return undefined;
+  if (!(RUN_STATUSES as readonly string[]).includes(v)) throw new InvalidArgumentError(`Invalid value ${JSON.stringify(v)} for parameter '${name}': expected one of ${RUN_STATUSES.join(', ')}`, { details: { field: name } });
+  return v as RunStatus;
+}
+
+/** Experiments, runs, metric history and artifact listing, as mlflow/protos/service.proto defines them. */
+export function registerTrackingRoutes(app: FastifyInstance): void {
+  // Experiments
+  app.post(`${BASE}/experiments/create`, async (req) => {
+    const f = new Fields(req);
+    if (f.has('artifact_location')) {
+      throw new InvalidArgumentError("Invalid parameter 'artifact_location': artifacts go to the runtime's artifact store; leave it out");
+    }
+    const e = await req.ml.tracking.createExperiment({ name: f.string('name'), tags: fromKeyValues(f.raw('tags'), 'tags') });
+    return { experiment_id: e.experimentId };
+  });
+  app.get(`${BASE}/experiments/get`, async (req) => {
+    const f = new Fields(req);
+    return { experiment: experimentJson(await req.ml.tracking.getExperiment(f.string('experiment_id'))) };
+  });
+  app.get(`${BASE}/experiments/get-by-name`, async (req) => {
+    const f = new Fields(req);
+    return { experiment: experimentJson(await req.ml.tracking.getExperimentByName(f.string('experiment_name'))) };
+  });
+  const searchExperiments = async (f: Fields, ml: Mlops) => {
+    const viewType = f.viewType('view_type');
+    const maxResults = f.optionalInt('max_results');
+    const pageToken = f.optionalString('page_token');
+    const filter = f.optionalString('filter');
+    const orderBy = f.stringList('order_by');
+    const r = await ml.tracking.searchExperiments({
+      ...(viewType !== undefined ? { viewType } : {}),
+      ...(maxResults !== undefined ? { maxResults } : {}),
+      ...(pageToken ? { pageToken } : {}),
+      ...(filter ? { filter } : {}),
+      ...(orderBy !== undefined ? { orderBy } : {}),
+    });
+    return { experiments: r.experiments.map(experimentJson), ...(r.nextPageToken !== undefined ? { next_page_token: r.nextPageToken } : {}) };
+  };
+  app.post(`${BASE}/experiments/search`, async (req) => searchExperiments(new Fields(req), req.ml));
+  app.get(`${BASE}/experiments/search`, async (req) => searchExperiments(new Fields(req), req.ml));
+  // The pre-2.0 listing endpoint, still used by older clients: search without a filter.
+  app.get(`${BASE}/experiments/list`, async (req) => searchExperiments(new Fields(req), req.ml));
+  app.post(`${BASE}/experiments/update`, async (req) => {
+    const f = new Fields(req);
+    await req.ml.tracking.renameExperiment(f.string('experiment_id'), f.string('new_name'));
+    return {};
+  });
+  app.post(`${BASE}/experiments/delete`, async (req) => {
+    await req.ml.tracking.deleteExperiment(new Fields(req).string('experiment_id'));
+    return {};
+  });
+  app.post(`${BASE}/experiments/restore`, async (req) => {
+    await req.ml.tracking.restoreExperiment(new Fields(req).string('experiment_id'));
+    return {};
+  });
+  app.post(`${BASE}/experiments/set-experiment-tag`, async (req) => {
+    const f = new Fields(req);
+    await req.ml.tracking.setExperimentTag(f.string('experiment_id'), f.string('key'), f.optionalString('value') ?? '');
+    return {};
+  });
+  app.post(`${BASE}/experiments/delete-experiment-tag`, async (req) => {
+    const f = new Fields(req);
+    await req.ml.tracking.deleteExperimentTag(f.string('experiment_id'), f.string('key'));
+    return {};
+  });
+
+  // Runs
+  app.post(`${BASE}/runs/create`, async (req) => {
+    const f = new Fields(req);
+    const tags = fromKeyValues(f.raw('tags'), 'tags');
+    const name = f.optionalString('run_name') ?? tags['mlflow.runName'];
+    const startTime = f.optionalInt('start_time');
+    const handle = await req.ml.tracking.startRun({
+      experimentId: f.optionalString('experiment_id') ?? '0',
+      tags,
+      ...(name !== undefined ? { name } : {}),
+      ...(startTime !== undefined ? { startTime } : {}),
+    });
+    const run = await req.ml.tracking.getRun(handle.runId);
+    return { run: runJson(run, []) };
+  });
+  app.get(`${BASE}/runs/get`, async (req) => {
+    const runId = new Fields(req).string('run_id', 'run_uuid');
+    const [run] = await runsJson(req.ml, [await req.ml.tracking.getRun(runId)]);
+    return { run };
+  });
+  app.post(`${BASE}/runs/update`, async (req) => {
+    const f = new Fields(req);
+    const st = status(f, 'status');
+    const endTime = f.optionalInt('end_time');
+    const name = f.optionalString('run_name');
+    const info = await req.ml.tracking.updateRun(f.string('run_id', 'run_uuid'), {
+      ...(st !== undefined ? { status: st } : {}),
+      ...(endTime !== undefined ? { endTime } : {}),
+      ...(name !== undefined ? { name } : {}),
+    });
+    return { run_info: runInfoJson(info) };
+  });
+  app.post(`${BASE}/runs/delete`, async (req) => {
+    await req.ml.tracking.deleteRun(new Fields(req).string('run_id', 'run_uuid'));
+    return {};
+  });
+  app.post(`${BASE}/runs/restore`, async (req) => {
+    await req.ml.tracking.restoreRun(new Fields(req).string('run_id', 'run_uuid'));
+    return {};
+  });
+  app.post(`${BASE}/runs/search`, async (req) => {
+    const f = new Fields(req);
+    const viewType = f.viewType('run_view_type');
+    const maxResults = f.optionalInt('max_results');
+    const pageToken = f.optionalString('page_token');
+    const filter = f.optionalString('filter');
+    const orderBy = f.stringList('order_by');
+    const r = await req.ml.tracking.searchRuns({
+      experimentIds: f.stringList('experiment_ids') ?? [],
+      ...(viewType !== undefined ? { viewType } : {}),
+      ...(maxResults !== undefined ? { maxResults } : {}),
+      ...(pageToken ? { pageToken } : {}),
+      ...(filter ? { filter } : {}),
+      ...(orderBy !== undefined ? { orderBy } : {}),
+    });
+    return { runs: await runsJson(req.ml, r.runs), ...(r.nextPageToken !== undefined ? { next_page_token: r.nextPageToken } : {}) };
+  });
+  app.post(`${BASE}/runs/log-metric`, async (req) => {
+    const f = new Fields(req);
+    const timestamp = f.optionalInt('timestamp');
+    const step = f.optionalInt('step');
+    await req.ml.tracking.logMetric(f.string('run_id', 'run_uuid'), f.string('key'), f.number('value'), {
+      ...(timestamp !== undefined ? { timestamp } : {}),
+      ...(step !== undefined ? { step } : {}),
+    });
+    return {};
+  });
+  app.post(`${BASE}/runs/log-parameter`, async (req) => {
+    const f = new Fields(req);
+    await req.ml.tracking.logParam(f.string('run_id', 'run_uuid'), f.string('key'), f.optionalString('value') ?? '');
+    return {};
+  });
+  app.post(`${BASE}/runs/set-tag`, async (req) => {
+    const f = new Fields(req);
+    await req.ml.tracking.setTag(f.string('run_id', 'run_uuid'), f.string('key'), f.optionalString('value') ?? '');
+    return {};
+  });
+  app.post(`${BASE}/runs/delete-tag`, async (req) => {
+    const f = new Fields(req);
+    await req.ml.tracking.deleteTag(f.string('run_id'), f.string('key'));
+    return {};
+  });
+  app.post(`${BASE}/runs/log-batch`, async (req) => {
+    const f = new Fields(req);
+    const metrics = f.raw('metrics') ?? [];
+    if (!Array.isArray(metrics)) throw new InvalidArgumentError(`Invalid value ${JSON.stringify(metrics)} for parameter 'metrics': expected a list`);
+    await req.ml.tracking.logBatch(f.string('run_id', 'run_uuid'), {
+      metrics: metrics.map((m: unknown, i) => {
+        const e = (m ?? {}) as { key?: unknown; value?: unknown; timestamp?: unknown; step?: unknown };
+        const value = typeof e.value === 'string' && /^(NaN|-?Infinity)$/.test(e.value) ? Number(e.value) : e.value;
+        const ts = typeof e.timestamp === 'string' && /^\d+$/.test(e.timestamp) ? Number(e.timestamp) : e.timestamp;
+        const step = typeof e.step === 'string' && /^-?\d+$/.test(e.step) ? Number(e.step) : e.step;
+        if (typeof e.key !== 'string') throw new InvalidArgumentError(`Invalid value ${JSON.stringify(e.key)} for parameter 'metrics[${i}].key': expected a string`);
+        return { key: e.key, value: value as number, ...(ts != null ? { timestamp: ts as number } : {}), ...(step != null ? { step: step as number } : {}) };
+      }),
+      params: Object.entries(fromKeyValues(f.raw('params'), 'params')).map(([key, value]) => ({ key, value })),
+      tags: fromKeyValues(f.raw('tags'), 'tags'),
+    });
+    return {};
+  });
+  app.post(`${BASE}/runs/log-inputs`, async (req) => {
+    const f = new Fields(req);
+    const datasets = f.raw('datasets') ?? [];
+    if (!Array.isArray(datasets)) throw new InvalidArgumentError(`Invalid value ${JSON.stringify(datasets)} for parameter 'datasets': expected a list`);
+    await req.ml.tracking.logInputs(
+      f.string('run_id'),
+      datasets.map((d: unknown, i) => {
+        const e = (d ?? {}) as { dataset?: Record<string, unknown>; tags?: unknown };
+        const ds = e.dataset;
+        if (ds === null || typeof ds !== 'object') throw new InvalidArgumentError(`Invalid value for parameter 'datasets[${i}].dataset': expected an object`);
+        return {
+          dataset: {
+            name: ds.name as string,
+            digest: ds.digest as string,
+            sourceType: ds.source_type as string,
+            source: ds.source as string,
+            ...(typeof ds.schema === 'string' ? { schema: ds.schema } : {}),
+            ...(typeof ds.profile === 'string' ? { profile: ds.profile } : {}),
+          },
+          tags: Object.entries(fromKeyValues(e.tags, `datasets[${i}].tags`)).map(([key, value]) => ({ key, value })),
+        };
+      }),
+    );
+    return {};
+  });
+
+  // Metric history and artifacts
+  app.get(`${BASE}/metrics/get-history`, async (req) => {
+    const f = new Fields(req);
+    const maxResults = f.optionalInt('max_results');
+    const pageToken = f.optionalString('page_token');
+    const page = await req.ml.tracking.getMetricHistoryPage(f.string('run_id', 'run_uuid'), f.string('metric_key'), {
+      ...(maxResults !== undefined ? { maxResults } : {}),
+      ...(pageToken ? { pageToken } : {}),
+    });
+    return { metrics: page.metrics.map(metricJson), ...(page.nextPageToken !== undefined ? { next_page_token: page.nextPageToken } : {}) };
+  });
+  app.get(`${BASE}/artifacts/list`, async (req) => {
+    const f = new Fields(req);
+    const runId = f.string('run_id', 'run_uuid');
+    const path = f.optionalString('path');
+    const run = await req.ml.tracking.getRun(runId);
+    const files = await req.ml.tracking.listArtifacts(runId, path || undefined);
+    return { root_uri: run.info.artifactUri, files: files.map(fileInfoJson) };
+  });
+}
