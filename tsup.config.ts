@@ -18,6 +18,8 @@ export default defineConfig([
     // dist is emptied once by `npm run build`: cleaning per config races with the other config.
     clean: false,
   },
+  // The `mlops` command: ESM, one file per entry, a shebang kept from src/cli.ts.
+  { ...shared, dts: false, entry: { cli: 'src/cli.ts' }, format: ['esm'], clean: false },
   // The conformance suites import vitest, which cannot be loaded with require(): ESM only.
   { ...shared, entry: { testing: 'src/testing/index.ts' }, format: ['esm'], clean: false },
 ]);

@@ -36,6 +36,13 @@ for (const [subpath, target] of Object.entries(pkg.exports)) {
   }
 }
 
+// The bin is a program, not a subpath: it must exist and start with a shebang.
+for (const [bin, file] of Object.entries(pkg.bin ?? {})) {
+  covered.add(file.replace(/^\.\//, ''));
+  if (!existsSync(join(root, file))) problems.push(`bin ${bin}: ${file} is missing`);
+  else if (!readFileSync(join(root, file), 'utf8').startsWith('#!')) problems.push(`bin ${bin}: ${file} has no #! line`);
+}
+
 for (const name of readdirSync(join(root, 'dist'))) {
   if (/^[a-z-]+\.(js|cjs)$/.test(name) && !covered.has(`dist/${name}`)) problems.push(`dist/${name} has no subpath in exports`);
 }

@@ -173,7 +173,8 @@ export class Mlops {
  * URLs or adapter instances select PostgreSQL, S3 and Redis.
  */
 export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
-  const env = options.env ?? process.env;
+  // An empty variable (MLOPS_ONLINE= in a shell or compose file) means unset, as for most tools.
+  const env = Object.fromEntries(Object.entries(options.env ?? process.env).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>;
   const cwd = process.cwd();
   const dir = resolve(cwd, options.dir ?? env.MLOPS_DIR ?? '.mlops');
   const principal = options.principal === undefined ? { ...LOCAL_ADMIN, roles: [...LOCAL_ADMIN.roles] } : parsePrincipal(options.principal);

@@ -1,0 +1,95 @@
+import { InvalidArgumentError } from '../../core/errors.js';
+import type { Mlops } from '../../runtime.js';
+import { intOption, parse, positional } from '../args.js';
+import type { Command } from '../command.js';
+import { isoTime, print, table } from '../output.js';
+import { openRuntime } from '../runtime-options.js';
+
+async function withRuntime<T>(p: Parameters<typeof openRuntime>[0], fn: (ml: Mlops) => Promise<T>): Promise<T> {
+  const ml = await openRuntime(p);
+  try {
+    return await fn(ml);
+  } finally {
+    await ml.close();
+  }
+}
+
+function viewType(v: string | undefined) {
+  if (v === undefined) return undefined;
+  const up = v.toUpperCase().replace(/-/g, '_');
+  const named = up === 'ACTIVE' ? 'ACTIVE_ONLY' : up === 'DELETED' ? 'DELETED_ONLY' : up;
+  if (named !== 'ACTIVE_ONLY' && named !== 'DELETED_ONLY' && named !== 'ALL') throw new InvalidArgumentError(`Invalid --view: ${JSON.stringify(v)} must be active, deleted or all`);
+  return named;
+}
+
+export const experimentsList: Command = {
+  name: 'experiments list',
+  summary: 'List experiments',
+  help: `mlops experiments list [--filter <expr>] [--view active|deleted|all] [--max <n>]`,
+  async run(argv, o) {
+    const p = parse(argv, { filter: { type: 'string' }, view: { type: 'string' }, max: { type: 'string' } });
+    const view = viewType(p.values.view);
+    const max = intOption(p.values.max, 'max');
+    const r = await withRuntime(p, (ml) =>
+      ml.tracking.searchExperiments({ ...(p.values.filter ? { filter: p.values.filter } : {}), ...(view ? { viewType: view } : {}), ...(max !== undefined ? { maxResults: max } : {}) }),
+    );
+    print(o, r.experiments, () => table(['ID', 'NAME', 'STAGE', 'CREATED'], r.experiments.map((e) => [e.experimentId, e.name, e.lifecycleStage, isoTime(e.creationTime)])));
+  },
+};
+
+export const runsList: Command = {
+  name: 'runs list',
+  summary: 'Search the runs of an experiment',
+  help: `mlops runs list --experiment <id or name> [--filter <expr>] [--order-by <expr>]... [--max <n>]
+  e.g. mlops runs list --experiment momentum --filter "metrics.auc > 0.8" --order-by "metrics.auc DESC"`,
+  async run(argv, o) {
+    const p = parse(argv, { experiment: { type: 'string', short: 'e' }, filter: { type: 'string' }, 'order-by': { type: 'string', multiple: true }, max: { type: 'string' }, view: { type: 'string' } });
+    const exp = p.values.experiment;
+    if (exp === undefined) throw new InvalidArgumentError('Invalid --experiment: give an experiment id or name');
+    const max = intOption(p.values.max, 'max') ?? 100;
+    const view = viewType(p.values.view);
+    const r = await withRuntime(p, async (ml) => {
+      const experimentId = /^\d+$/.test(exp) ? exp : (await ml.tracking.getExperimentByName(exp)).experimentId;
+      return ml.tracking.searchRuns({
+        experimentIds: [experimentId],
+        maxResults: max,
+        ...(p.values.filter ? { filter: p.values.filter } : {}),
+        ...(p.values['order-by'] ? { orderBy: p.values['order-by'] } : {}),
+        ...(view ? { viewType: view } : {}),
+      });
+    });
+    const metricKeys = [...new Set(r.runs.flatMap((run) => Object.keys(run.data.metrics)))].sort().slice(0, 6);
+    print(o, r, () =>
+      table(
+        ['RUN ID', 'NAME', 'STATUS', 'STARTED', ...metricKeys.map((k) => k.toUpperCase())],
+        r.runs.map((run) => [run.info.runId, run.info.runName, run.info.status, isoTime(run.info.startTime), ...metricKeys.map((k) => run.data.metrics[k]?.toPrecision(6))]),
+      ),
+    );
+  },
+};
+
+export const runsShow: Command = {
+  name: 'runs show',
+  summary: 'Show one run: info, params, latest metrics, tags',
+  help: `mlops runs show <run_id>`,
+  async run(argv, o) {
+    const p = parse(argv, {});
+    const runId = positional(p, 0, 'run_id');
+    const run = await withRuntime(p, (ml) => ml.tracking.getRun(runId));
+    print(o, run, () => {
+      const i = run.info;
+      const section = (title: string, rec: Record<string, unknown>) =>
+        Object.keys(rec).length === 0 ? '' : `\n${title}\n${table(['KEY', 'VALUE'], Object.entries(rec).sort(([a], [b]) => a.localeCompare(b)))}\n`;
+      return (
+        `Run ${i.runId} (${i.runName})\n` +
+        table(['FIELD', 'VALUE'], [['experiment', i.experimentId], ['status', i.status], ['user', i.userId], ['started', isoTime(i.startTime)], ['ended', isoTime(i.endTime)], ['stage', i.lifecycleStage], ['artifacts', i.artifactUri]]) +
+        '\n' +
+        section('Params', run.data.params) +
+        section('Metrics (latest)', run.data.metrics) +
+        section('Tags', run.data.tags)
+      ).trimEnd();
+    });
+  },
+};
+
+export { withRuntime };
