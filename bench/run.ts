@@ -10,8 +10,9 @@ import { registrySuite } from './suites/registry.js';
 import { featuresSuite } from './suites/features.js';
 import { monitoringSuite } from './suites/monitoring.js';
 import { servingSuite } from './suites/serving.js';
+import { serverSuite } from './suites/server.js';
 
-const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite, featuresSuite, monitoringSuite, servingSuite];
+const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite, featuresSuite, monitoringSuite, servingSuite, serverSuite];
 
 const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
