@@ -30,13 +30,13 @@ export class MetricsRegistry {
 
   counter<L extends string>(spec: MetricSpec<L>): Counter<L> {
     return this.getOrCreate(spec.name, 'counter', (name) =>
-      new Counter<L>({ name, help: spec.help, labelNames: spec.labelNames ?? [], registers: [this.registry] }),
+      new Counter<L>({ name, help: spec.help, labelNames: spec.labelNames ?? [], registers: [this.registry], collect: flushDeferred }),
     );
   }
 
   gauge<L extends string>(spec: MetricSpec<L>): Gauge<L> {
     return this.getOrCreate(spec.name, 'gauge', (name) =>
-      new Gauge<L>({ name, help: spec.help, labelNames: spec.labelNames ?? [], registers: [this.registry] }),
+      new Gauge<L>({ name, help: spec.help, labelNames: spec.labelNames ?? [], registers: [this.registry], collect: flushDeferred }),
     );
   }
 
@@ -48,6 +48,7 @@ export class MetricsRegistry {
         labelNames: spec.labelNames ?? [],
         buckets: spec.buckets,
         registers: [this.registry],
+        collect: flushDeferred,
       }),
     );
   }
@@ -76,5 +77,93 @@ export class MetricsRegistry {
       return existing as unknown as M;
     }
     return create(name);
+  }
+}
+
+interface Flushable {
+  flush(): void;
+}
+
+/** Deferred recorders per prom-client metric, flushed when the metric is collected (a scrape). */
+const deferredByMetric = new WeakMap<object, Set<Flushable>>();
+
+function flushDeferred(this: object): void {
+  const set = deferredByMetric.get(this);
+  if (set !== undefined) for (const d of set) d.flush();
+}
+
+function registerDeferred(metric: object, d: Flushable): void {
+  let set = deferredByMetric.get(metric);
+  if (set === undefined) {
+    set = new Set();
+    deferredByMetric.set(metric, set);
+  }
+  set.add(d);
+}
+
+/**
+ * Observations for one labelled histogram child, kept in a typed array and handed to prom-client
+ * when the metric is scraped (or every 1024 values). prom-client validates and hashes the labels on
+ * every observe(), even through a labels() child: ~1 µs per call, measured at 2 µs of a 17 µs batch-1
+ * predict() (serving bench). Deferring moves that work to scrape time; what a scrape sees is exact.
+ */
+export class DeferredObserver implements Flushable {
+  private readonly buffer = new Float64Array(1024);
+  private size = 0;
+
+  constructor(
+    metric: Histogram<string>,
+    private readonly child: { observe(value: number): void },
+  ) {
+    registerDeferred(metric, this);
+  }
+
+  observe(value: number): void {
+    this.buffer[this.size++] = value;
+    if (this.size === this.buffer.length) this.flush();
+  }
+
+  flush(): void {
+    const n = this.size;
+    this.size = 0;
+    for (let i = 0; i < n; i++) this.child.observe(this.buffer[i] as number);
+  }
+}
+
+/** A labelled counter child incremented in memory and added to prom-client at scrape time. */
+export class DeferredCounter implements Flushable {
+  private pending = 0;
+
+  constructor(
+    metric: Counter<string>,
+    private readonly child: { inc(value?: number): void },
+  ) {
+    registerDeferred(metric, this);
+  }
+
+  inc(by = 1): void {
+    this.pending += by;
+  }
+
+  flush(): void {
+    if (this.pending === 0) return;
+    const n = this.pending;
+    this.pending = 0;
+    this.child.inc(n);
+  }
+}
+
+/** A labelled gauge child whose value is read from `read()` when scraped, never on the hot path. */
+export class SampledGauge implements Flushable {
+  constructor(
+    metric: Gauge<string>,
+    private readonly child: { set(value: number): void },
+    private readonly read: () => number,
+  ) {
+    registerDeferred(metric, this);
+  }
+
+  flush(): void {
+    this.child.set(this.read());
   }
 }

@@ -1,5 +1,5 @@
 import type { Tensor } from 'onnxruntime-node';
-import type { MetricsRegistry } from '../core/metrics.js';
+import { DeferredCounter, DeferredObserver, SampledGauge, type MetricsRegistry } from '../core/metrics.js';
 import type { DriftMonitor } from '../monitoring/monitor.js';
 import type { Outputs } from './batcher.js';
 import type { ServedModel } from './served-model.js';
@@ -25,20 +25,24 @@ export function instrument(model: ServedModel, metrics: MetricsRegistry, route =
   const queue = metrics.gauge({ name: 'queue_depth', help: 'Rows waiting for the next batch', labelNames: ['model'] as const });
   // Labelled children are looked up once per served version: hashing label objects on every
   // prediction cost ~6% of a batch-1 predict() (cpu profile).
-  let children: { version: number | null; count: { inc(): void }; duration: { observe(v: number): void } } | undefined;
+  let children: { version: number | null; count: DeferredCounter; duration: DeferredObserver } | undefined;
   const previous = model.afterPredict;
   model.afterPredict = (tensors, outputs, seconds) => {
     if (children === undefined || children.version !== model.version) {
       const labels = { model: model.name, version: String(model.version ?? 'file'), route };
-      children = { version: model.version, count: predictions.labels(labels), duration: duration.labels(labels) };
+      children = { version: model.version, count: new DeferredCounter(predictions, predictions.labels(labels)), duration: new DeferredObserver(duration, duration.labels(labels)) };
     }
     children.count.inc();
     children.duration.observe(seconds);
     previous?.(tensors, outputs, seconds);
   };
+  new SampledGauge(queue, queue.labels({ model: model.name }), () => model.queueDepth);
+  let batchChild: { version: number | null; sizes: DeferredObserver } | undefined;
   model.onBatch = (rows) => {
-    batchSize.observe({ model: model.name, version: String(model.version ?? 'file') }, rows);
-    queue.set({ model: model.name }, model.queueDepth);
+    if (batchChild === undefined || batchChild.version !== model.version) {
+      batchChild = { version: model.version, sizes: new DeferredObserver(batchSize, batchSize.labels({ model: model.name, version: String(model.version ?? 'file') })) };
+    }
+    batchChild.sizes.observe(rows);
   };
 }
 

@@ -85,7 +85,7 @@ export class ServedModel {
   private readonly batcher: DynamicBatcher;
   private closed = false;
   private readonly listeners = new Set<(e: SwapEvent) => void>();
-  private readonly inflight = new Map<InferenceSession, number>();
+  private readonly inflight: Array<{ session: InferenceSession; n: number }> = [];
   private readonly retiring = new Set<InferenceSession>();
   private currentVersion: number | null;
   private unavailable: string | undefined;
@@ -165,15 +165,18 @@ export class ServedModel {
   }
 
   private track(session: InferenceSession, delta: number): void {
-    const n = (this.inflight.get(session) ?? 0) + delta;
+    // Almost always one session (two during a swap): a short array beats a Map on the hot path.
+    const entry = this.inflight.find((e) => e.session === session);
+    const n = (entry?.n ?? 0) + delta;
     if (n <= 0) {
-      this.inflight.delete(session);
-      if (this.retiring.has(session)) this.retire(session);
-    } else this.inflight.set(session, n);
+      if (entry !== undefined) this.inflight.splice(this.inflight.indexOf(entry), 1);
+      if (this.retiring.size > 0 && this.retiring.has(session)) this.retire(session);
+    } else if (entry !== undefined) entry.n = n;
+    else this.inflight.push({ session, n });
   }
 
   private retire(session: InferenceSession): void {
-    if ((this.inflight.get(session) ?? 0) > 0) {
+    if ((this.inflight.find((e) => e.session === session)?.n ?? 0) > 0) {
       this.retiring.add(session);
       return;
     }
@@ -192,17 +195,22 @@ export class ServedModel {
    * features configured at load, `{ entities: [{ symbol: 'AAPL' }] }` reads the features and builds
    * the input rows.
    */
-  async predict(inputs: PredictInputs | { entities: Array<Record<string, unknown>> }): Promise<Outputs> {
-    if (this.closed) throw new InvalidArgumentError(`Model ${this.name} is closed`);
-    if (this.unavailable !== undefined) throw new UnavailableError(this.unavailable);
-    if (this.joiner !== undefined && inputs !== null && typeof inputs === 'object' && !Array.isArray(inputs) && !ArrayBuffer.isView(inputs) && 'entities' in inputs && Array.isArray(inputs.entities)) {
-      inputs = await this.joiner((inputs as { entities: Array<Record<string, unknown>> }).entities);
+  predict(inputs: PredictInputs | { entities: Array<Record<string, unknown>> }): Promise<Outputs> {
+    // Not async: the batch-1 path costs one promise turn beyond session.run, not three.
+    try {
+      if (this.closed) throw new InvalidArgumentError(`Model ${this.name} is closed`);
+      if (this.unavailable !== undefined) throw new UnavailableError(this.unavailable);
+      if (this.joiner !== undefined && inputs !== null && typeof inputs === 'object' && !Array.isArray(inputs) && !ArrayBuffer.isView(inputs) && 'entities' in inputs && Array.isArray(inputs.entities)) {
+        const joiner = this.joiner;
+        return joiner((inputs as { entities: Array<Record<string, unknown>> }).entities).then((rows) => this.predict(rows));
+      }
+      const started = performance.now();
+      const { tensors, rows } = toTensors(this.ort, inputs as PredictInputs, this.signature);
+      const after = this.afterPredict;
+      return this.batcher.submit(tensors, rows, after === undefined ? undefined : (outputs) => after(tensors, outputs, (performance.now() - started) / 1000));
+    } catch (err) {
+      return Promise.reject(err);
     }
-    const started = performance.now();
-    const { tensors, rows } = toTensors(this.ort, inputs as PredictInputs, this.signature);
-    const outputs = await this.batcher.submit(tensors, rows);
-    this.afterPredict?.(tensors, outputs, (performance.now() - started) / 1000);
-    return outputs;
   }
 
   /** Runs once on zeros so the first real request does not pay for lazy initialisation. */
