@@ -11,8 +11,9 @@ import { featuresSuite } from './suites/features.js';
 import { monitoringSuite } from './suites/monitoring.js';
 import { servingSuite } from './suites/serving.js';
 import { serverSuite } from './suites/server.js';
+import { dashboardSuite } from './suites/dashboard.js';
 
-const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite, featuresSuite, monitoringSuite, servingSuite, serverSuite];
+const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite, featuresSuite, monitoringSuite, servingSuite, serverSuite, dashboardSuite];
 
 const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -48,11 +48,19 @@ interface OnlinePlan {
 }
 
 /** Shared by every principal's view of one runtime. */
+/** Online lookups of one view (one per entity and read). */
+export interface OnlineTally {
+  hits: number;
+  stale: number;
+  misses: number;
+}
+
 export class FeaturesEngine {
   private defs: Definitions = { entities: new Map(), views: new Map(), services: new Map() };
   private readonly near: LRUCache<string, { fields: Array<string | null>; at: number }> | undefined;
   private readonly staleness: number;
-  private readonly latestEvent = new Map<string, number>();
+  /** Newest event time written per view by this process. */
+  readonly latestEvent = new Map<string, number>();
   private readonly resolved = new LRUCache<string, { refs: string[]; byView: Map<string, string[]> }>({ max: 1000 });
   private readonly onlinePlans = new WeakMap<object, OnlinePlan>();
   readonly readDuration;
@@ -232,12 +240,19 @@ export class FeaturesEngine {
       results = cachedValues as Array<Array<string | null>>;
     }
     const perEntity = views.length;
+    const tallies = views.map((v) => this.tallyOf(v.name));
     const rows = plan.map((_, e) => {
       const values = { ...valuesTemplate };
       const status = { ...statusTemplate };
       const stale = views.map((v, j) => {
         const got = results[e * perEntity + j] as Array<string | null>;
-        return v.ttlMs > 0 && now - Number(got[got.length - 1]) > v.ttlMs;
+        const ts = got[got.length - 1];
+        const old = v.ttlMs > 0 && now - Number(ts) > v.ttlMs;
+        const tally = tallies[j] as OnlineTally;
+        if (ts === null || ts === undefined) tally.misses += 1;
+        else if (old) tally.stale += 1;
+        else tally.hits += 1;
+        return old;
       });
       for (let k = 0; k < layout.length; k++) {
         const { ref, viewIndex, field } = layout[k] as (typeof layout)[number];
@@ -253,6 +268,18 @@ export class FeaturesEngine {
     });
     this.readDuration.observe({ op: 'online' }, (performance.now() - started) / 1000);
     return { rows };
+  }
+
+  /** Online reads per view since start: rows found fresh, found too old (ttl), not found. */
+  readonly onlineTallies = new Map<string, OnlineTally>();
+
+  private tallyOf(view: string): OnlineTally {
+    let t = this.onlineTallies.get(view);
+    if (t === undefined) {
+      t = { hits: 0, stale: 0, misses: 0 };
+      this.onlineTallies.set(view, t);
+    }
+    return t;
   }
 
   /**
@@ -350,6 +377,20 @@ export class FeatureStore {
   async listFeatureServices(): Promise<FeatureService[]> {
     this.allow('read');
     return [...this.engine.definitions.services.values()];
+  }
+
+  /**
+   * What this process saw per view: online reads (fresh, too old, not found) and the newest event
+   * time written (ms; null when nothing was written here since start).
+   */
+  async viewStats(): Promise<Record<string, { online: OnlineTally; newestEventTs: number | null }>> {
+    this.allow('read');
+    const out: Record<string, { online: OnlineTally; newestEventTs: number | null }> = {};
+    for (const name of this.engine.definitions.views.keys()) {
+      const newest = this.engine.latestEvent.get(name);
+      out[name] = { online: { ...(this.engine.onlineTallies.get(name) ?? { hits: 0, stale: 0, misses: 0 }) }, newestEventTs: newest !== undefined && Number.isFinite(newest) ? newest : null };
+    }
+    return out;
   }
 
   async getFeatureView(name: string): Promise<FeatureView> {

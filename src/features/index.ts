@@ -3,3 +3,4 @@ export { redisStreamSource, type RedisStreamSourceOptions } from './redis-stream
 export type { StreamMessage, IngestOptions, IngestStats } from './ingest.js';
 export type { FeaturesOptions, NearCacheOptions } from './context.js';
 export * from './types.js';
+export type { OnlineTally } from './feature-store.js';

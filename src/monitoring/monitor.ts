@@ -74,6 +74,53 @@ export class DriftMonitor {
     }
   }
 
+  /** The last report made (by report(), a schedule or the dashboard); undefined before the first. */
+  lastReport: (DriftReport & { at: number }) | undefined;
+
+  /**
+   * Reference and current distributions per column, for charts: numeric columns as `bins` equal-width
+   * bins over both samples' range, categorical ones as counts per category (most frequent first).
+   */
+  histograms(bins = 20): Record<string, { kind: 'numeric' | 'categorical'; labels: string[]; reference: number[]; current: number[] }> {
+    const out: Record<string, { kind: 'numeric' | 'categorical'; labels: string[]; reference: number[]; current: number[] }> = {};
+    for (const [name, window] of this.windows) {
+      const ref = this.reference.columns[name]?.sample ?? [];
+      const cur = window.values;
+      const numeric = [...ref, ...cur].every((v) => typeof v === 'number' || v === null);
+      if (numeric) {
+        const finite = (xs: readonly unknown[]) => xs.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+        const r = finite(ref);
+        const c = finite(cur);
+        const all = [...r, ...c];
+        if (all.length === 0) continue;
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const v of all) {
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+        const width = hi > lo ? (hi - lo) / bins : 1;
+        const count = (xs: number[]) => {
+          const h = new Array<number>(bins).fill(0);
+          for (const v of xs) h[Math.min(bins - 1, Math.floor((v - lo) / width))]! += 1;
+          return h.map((n) => (xs.length > 0 ? n / xs.length : 0));
+        };
+        out[name] = { kind: 'numeric', labels: Array.from({ length: bins }, (_, i) => (lo + (i + 0.5) * width).toPrecision(4)), reference: count(r), current: count(c) };
+      } else {
+        const tally = (xs: readonly unknown[]) => {
+          const m = new Map<string, number>();
+          for (const v of xs) m.set(String(v), (m.get(String(v)) ?? 0) + 1);
+          return m;
+        };
+        const rm = tally(ref);
+        const cm = tally(cur);
+        const labels = [...new Set([...rm.keys(), ...cm.keys()])].sort((a, b) => (rm.get(b) ?? 0) + (cm.get(b) ?? 0) - (rm.get(a) ?? 0) - (cm.get(a) ?? 0)).slice(0, 30);
+        out[name] = { kind: 'categorical', labels, reference: labels.map((l) => (rm.get(l) ?? 0) / Math.max(1, ref.length)), current: labels.map((l) => (cm.get(l) ?? 0) / Math.max(1, cur.length)) };
+      }
+    }
+    return out;
+  }
+
   /** Rows observed in the current window. */
   get windowRows(): number {
     return this.rows;
@@ -152,6 +199,7 @@ export class DriftMonitor {
     this.datasetGauge.set({ model: this.name }, report.datasetDrift ? 1 : 0);
     this.host.events.emit('monitoring.report', { model: this.name, report });
     if (report.datasetDrift) this.host.events.emit('drift.detected', { model: this.name, report });
+    this.lastReport = { ...report, at: Date.now() };
     if (options.reset) this.resetWindow();
     return report;
   }

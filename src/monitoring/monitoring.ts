@@ -70,6 +70,11 @@ export class Monitoring {
     return monitor;
   }
 
+  /** The live monitors of this runtime, by name. */
+  list(): DriftMonitor[] {
+    return [...this.engine.monitors.values()];
+  }
+
   /** One-off drift between two datasets (rows or columns). */
   compare(reference: Columns | Rows, current: Columns | Rows, options: DriftOptions = {}): DriftReport {
     return driftReport(toColumns(reference, 'reference'), toColumns(current, 'current'), options);

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Principal } from '../governance/principal.js';
@@ -6,6 +7,7 @@ import type { Mlops } from '../runtime.js';
 import { ApiKeyAuthenticator, type AuthOptions } from './auth.js';
 import { HttpError, toHttpFailure } from './http-errors.js';
 import { registerArtifactRoutes } from './mlflow/artifact-routes.js';
+import { registerDashboardApi } from './dashboard-api.js';
 import { registerRegistryRoutes } from './mlflow/registry-routes.js';
 import { registerTrackingRoutes } from './mlflow/tracking-routes.js';
 import type { InferCache } from './oip/response-cache.js';
@@ -33,6 +35,11 @@ export interface ServerOptions {
   cors?: { origins: string[] };
   /** Response cache entries for models loaded with `deterministic: true`. Default 10,000; 0 turns it off. */
   cacheEntries?: number;
+  /**
+   * The web dashboard at `/`: true (default) serves the one built into the package when present,
+   * a folder serves that build, false turns it off. Its files are public; its data needs a key.
+   */
+  dashboard?: boolean | string;
 }
 
 export interface MlopsServer {
@@ -46,8 +53,23 @@ export interface MlopsServer {
   close(): Promise<void>;
 }
 
-/** Paths anyone may call: liveness and readiness probes. */
-const PUBLIC = new Set(['/health', '/v2/health/live', '/v2/health/ready']);
+/** Paths anyone may call: liveness and readiness probes, and the dashboard's static files. */
+const PUBLIC = new Set(['/health', '/v2/health/live', '/v2/health/ready', '/', '/index.html']);
+const isPublic = (path: string) => PUBLIC.has(path) || path.startsWith('/assets/');
+
+/** The dashboard build: dist/ui beside this module in the package, or the repo's dist/ui from src. */
+function dashboardDir(option: boolean | string | undefined): string | undefined {
+  if (option === false) return undefined;
+  if (typeof option === 'string') {
+    if (!existsSync(`${option}/index.html`)) throw new InvalidArgumentError(`Invalid dashboard: ${JSON.stringify(option)} has no index.html (build it with npm run build)`);
+    return option;
+  }
+  for (const rel of ['./ui/', '../../dist/ui/']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(`${dir}index.html`)) return dir;
+  }
+  return undefined;
+}
 
 function pem(value: string | Buffer, field: string): string | Buffer {
   if (Buffer.isBuffer(value) || value.includes('-----BEGIN')) return value;
@@ -112,7 +134,7 @@ export async function createServer(ml: Mlops, options: ServerOptions = {}): Prom
   app.addHook('onRequest', async (req) => {
     req.ml = ml;
     const path = req.url.split('?', 1)[0] ?? '';
-    if (PUBLIC.has(path)) return;
+    if (isPublic(path)) return;
     let caller: string;
     if (auth !== undefined) {
       const principal = auth.authenticate(req.headers);
@@ -145,6 +167,12 @@ export async function createServer(ml: Mlops, options: ServerOptions = {}): Prom
   registerTrackingRoutes(app);
   registerRegistryRoutes(app);
   registerArtifactRoutes(app, { maxArtifactBytes });
+  registerDashboardApi(app);
+  const ui = dashboardDir(options.dashboard);
+  if (ui !== undefined) {
+    const { default: fastifyStatic } = await import('@fastify/static');
+    await app.register(fastifyStatic, { root: ui, prefix: '/', wildcard: false, index: ['index.html'] });
+  }
   const cache = registerOipRoutes(app, { serverName: SERVER_NAME, serverVersion: SERVER_VERSION, cacheEntries });
 
   if (auth === undefined && host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {

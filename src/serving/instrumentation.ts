@@ -34,6 +34,7 @@ export function instrument(model: ServedModel, metrics: MetricsRegistry, route =
     }
     children.count.inc();
     children.duration.observe(seconds);
+    model.recordLatency(seconds);
     previous?.(tensors, outputs, seconds);
   };
   new SampledGauge(queue, queue.labels({ model: model.name }), () => model.queueDepth);

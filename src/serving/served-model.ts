@@ -114,6 +114,23 @@ export class ServedModel {
     };
   }
 
+  private readonly latencies = new Float64Array(1024);
+  private latencyCount = 0;
+
+  /** Keeps the last 1024 predict() latencies (seconds) for the dashboard's p50/p99. */
+  recordLatency(seconds: number): void {
+    this.latencies[this.latencyCount++ % this.latencies.length] = seconds;
+  }
+
+  /** p50 and p99 of the last (up to 1024) predict() latencies, in seconds; null before any. */
+  recentLatency(): { p50: number; p99: number; samples: number } | null {
+    const n = Math.min(this.latencyCount, this.latencies.length);
+    if (n === 0) return null;
+    const sorted = this.latencies.slice(0, n).sort();
+    const at = (q: number) => sorted[Math.min(n - 1, Math.floor(q * n))] as number;
+    return { p50: at(0.5), p99: at(0.99), samples: n };
+  }
+
   /** Declared at load: same inputs, same outputs (lets the HTTP server cache responses). */
   deterministic = false;
 

@@ -269,6 +269,12 @@ export class Tracking {
     return this.engine.history.all(runId, key);
   }
 
+  /** A metric's history reduced for charts (min/max per bucket, in SQL): at most ~maxPoints points. */
+  async getMetricSeries(runId: string, key: string, options: { x?: 'step' | 'time'; maxPoints?: number } = {}): Promise<{ x: number[]; y: number[]; total: number }> {
+    this.allow('read', 'run', runId);
+    return this.engine.history.series(runId, key, options);
+  }
+
   /** The latest point of every metric of each run (timestamp and step included), keyed by run id. */
   async getLatestMetrics(runIds: readonly string[]): Promise<Map<string, Metric[]>> {
     runIds.forEach((id, i) => this.allow('read', 'run', checkRunId(id, `runIds[${i}]`)));
