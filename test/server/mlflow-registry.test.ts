@@ -1,29 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLogisticRegression, createMlops, type Mlops } from '../../src/index.js';
-import { createServer, type MlopsServer } from '../../src/server.js';
-import { tempDir } from '../helpers/services.js';
-import { httpClient } from './http-client.js';
+import { describe, expect, it } from 'vitest';
+import { buildLogisticRegression } from '../../src/index.js';
+import { createServer } from '../../src/server.js';
+import { httpClient, useServer } from './http-client.js';
 
 const API = '/api/2.0/mlflow';
 
 /** Request/response pairs shaped as MLflow's REST reference (model_registry.proto, service.proto). */
 describe('MLflow REST API: registry, artifacts and request/response shapes', () => {
-  let ml: Mlops;
-  let server: MlopsServer;
-  let remove: () => Promise<void>;
-  let call: ReturnType<typeof httpClient>;
-  beforeAll(async () => {
-    const dir = await tempDir();
-    remove = dir.remove;
-    ml = await createMlops({ dir: dir.path, env: {} });
-    server = await createServer(ml, { port: 0 });
-    call = httpClient(server.url);
-  });
-  afterAll(async () => {
-    await server.close();
-    await ml.close();
-    await remove();
-  });
+  const fixture = useServer();
+  const { call } = fixture;
+  // Getters: the runtime and server exist once beforeAll has run.
+  const ctx = {
+    get ml() {
+      return fixture.ml;
+    },
+    get server() {
+      return fixture.server;
+    },
+  };
 
   it('experiments: create with tags, get-by-name, search with a filter (GET and POST)', async () => {
     const created = await call('POST', `${API}/experiments/create`, { name: 'reg-exp', tags: [{ key: 'team', value: 'rates' }] });
@@ -43,12 +37,12 @@ describe('MLflow REST API: registry, artifacts and request/response shapes', () 
     const get = await call('GET', `${API}/experiments/search?filter=${encodeURIComponent("name LIKE 'reg-%'")}&max_results=10`);
     expect(get.body.experiments).toHaveLength(1);
     await call('POST', `${API}/experiments/set-experiment-tag`, { experiment_id: created.body.experiment_id, key: 'owner', value: 'ana' });
-    expect((await ml.tracking.getExperiment(created.body.experiment_id)).tags).toEqual({ team: 'rates', owner: 'ana' });
+    expect((await ctx.ml.tracking.getExperiment(created.body.experiment_id)).tags).toEqual({ team: 'rates', owner: 'ana' });
   });
 
   it('registered models and versions from a run artifact, aliases, search, download URI', async () => {
-    const run = await ml.tracking.startRun({ name: 'train' });
-    await ml.tracking.logArtifact(run.runId, 'model.onnx', await buildLogisticRegression([0.5, -0.25], 0.1));
+    const run = await ctx.ml.tracking.startRun({ name: 'train' });
+    await ctx.ml.tracking.logArtifact(run.runId, 'model.onnx', await buildLogisticRegression([0.5, -0.25], 0.1));
     expect((await call('POST', `${API}/registered-models/create`, { name: 'fx-signal', description: 'EURUSD', tags: [{ key: 'desk', value: 'fx' }] })).body.registered_model).toMatchObject({
       name: 'fx-signal',
       description: 'EURUSD',
@@ -64,8 +58,8 @@ describe('MLflow REST API: registry, artifacts and request/response shapes', () 
 
     const unapproved = await call('POST', `${API}/registered-models/alias`, { name: 'fx-signal', alias: 'champion', version: '1' });
     expect(unapproved).toMatchObject({ status: 400, body: { error_code: 'INVALID_STATE', message: expect.stringContaining('approved') } });
-    await ml.as({ id: 'ds', roles: ['data-scientist'] }).registry.requestApproval('fx-signal', 1);
-    await ml.as({ id: 'rev', roles: ['reviewer'] }).registry.approve('fx-signal', 1);
+    await ctx.ml.as({ id: 'ds', roles: ['data-scientist'] }).registry.requestApproval('fx-signal', 1);
+    await ctx.ml.as({ id: 'rev', roles: ['reviewer'] }).registry.approve('fx-signal', 1);
     expect((await call('POST', `${API}/registered-models/alias`, { name: 'fx-signal', alias: 'champion', version: '1' })).status).toBe(200);
     const byAlias = await call('GET', `${API}/registered-models/alias?name=fx-signal&alias=champion`);
     expect(byAlias.body.model_version).toMatchObject({ version: '1', aliases: ['champion'] });
@@ -78,14 +72,14 @@ describe('MLflow REST API: registry, artifacts and request/response shapes', () 
     expect((await call('PATCH', `${API}/model-versions/update`, { name: 'fx-signal', version: '2', description: 'wider window' })).body.model_version.description).toBe('wider window');
     // DELETE with a JSON body, as MLflow's Python client sends it.
     expect((await call('DELETE', `${API}/registered-models/alias`, { name: 'fx-signal', alias: 'champion' })).status).toBe(200);
-    expect((await ml.registry.getRegisteredModel('fx-signal')).aliases).toEqual({});
+    expect((await ctx.ml.registry.getRegisteredModel('fx-signal')).aliases).toEqual({});
   });
 
   it('four-eyes approval through /api/2.0/mlops: the requester cannot approve', async () => {
-    await ml.registry.createRegisteredModel({ name: 'four-eyes' });
-    const v = await ml.registry.createModelVersion({ name: 'four-eyes', source: { bytes: await buildLogisticRegression([1], 0) } });
-    const alice = await createServer(ml.as({ id: 'alice', roles: ['data-scientist', 'reviewer'] }), { port: 0 });
-    const bob = await createServer(ml.as({ id: 'bob', roles: ['reviewer'] }), { port: 0 });
+    await ctx.ml.registry.createRegisteredModel({ name: 'four-eyes' });
+    const v = await ctx.ml.registry.createModelVersion({ name: 'four-eyes', source: { bytes: await buildLogisticRegression([1], 0) } });
+    const alice = await createServer(ctx.ml.as({ id: 'alice', roles: ['data-scientist', 'reviewer'] }), { port: 0 });
+    const bob = await createServer(ctx.ml.as({ id: 'bob', roles: ['reviewer'] }), { port: 0 });
     try {
       const asAlice = httpClient(alice.url);
       const asBob = httpClient(bob.url);
@@ -103,19 +97,19 @@ describe('MLflow REST API: registry, artifacts and request/response shapes', () 
   });
 
   it('uploads, lists and downloads artifacts through mlflow-artifacts', async () => {
-    const run = await ml.tracking.startRun({ name: 'upload' });
+    const run = await ctx.ml.tracking.startRun({ name: 'upload' });
     const base = `/api/2.0/mlflow-artifacts/artifacts/${run.info.experimentId}/${run.runId}/artifacts`;
     const bytes = new Uint8Array(300_000).map((_, i) => (i * 7) % 251);
-    const put = await fetch(`${server.url}${base}/plots/equity.bin`, { method: 'PUT', body: bytes });
+    const put = await fetch(`${ctx.server.url}${base}/plots/equity.bin`, { method: 'PUT', body: bytes });
     expect(put.status).toBe(200);
     // A JSON file is stored as bytes, not parsed.
-    const json = await fetch(`${server.url}${base}/config.json`, { method: 'PUT', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
+    const json = await fetch(`${ctx.server.url}${base}/config.json`, { method: 'PUT', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
     expect(json.status).toBe(200);
     const listed = await call('GET', `/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(`${run.info.experimentId}/${run.runId}/artifacts/plots`)}`);
     expect(listed.body.files).toEqual([{ path: 'equity.bin', is_dir: false, file_size: 300_000 }]);
-    const got = new Uint8Array(await (await fetch(`${server.url}${base}/plots/equity.bin`)).arrayBuffer());
+    const got = new Uint8Array(await (await fetch(`${ctx.server.url}${base}/plots/equity.bin`)).arrayBuffer());
     expect(Buffer.from(got).equals(Buffer.from(bytes))).toBe(true);
-    expect(new TextDecoder().decode(await ml.tracking.downloadArtifact(run.runId, 'config.json'))).toBe('{"a":1}');
+    expect(new TextDecoder().decode(await ctx.ml.tracking.downloadArtifact(run.runId, 'config.json'))).toBe('{"a":1}');
     const bad = await call('GET', '/api/2.0/mlflow-artifacts/artifacts/nope/file.txt');
     expect(bad).toMatchObject({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE' } });
   });
@@ -125,10 +119,10 @@ describe('MLflow REST API: registry, artifacts and request/response shapes', () 
     expect(missing).toMatchObject({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining("'name'") } });
     const badTags = await call('POST', `${API}/experiments/create`, { name: 'tagless', tags: 'x' });
     expect(badTags.body.message).toContain('tags');
-    await expect(ml.tracking.getExperimentByName('tagless')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(ctx.ml.tracking.getExperimentByName('tagless')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     const badStatus = await call('POST', `${API}/runs/update`, { run_id: 'a'.repeat(32), status: 'DONE' });
     expect(badStatus.body.message).toContain('DONE');
-    const badBatch = await call('POST', `${API}/runs/log-batch`, { run_id: (await ml.tracking.startRun({})).runId, metrics: [{ key: 'ok', value: 1 }, { key: 'bad', value: 'high' }] });
+    const badBatch = await call('POST', `${API}/runs/log-batch`, { run_id: (await ctx.ml.tracking.startRun({})).runId, metrics: [{ key: 'ok', value: 1 }, { key: 'bad', value: 'high' }] });
     expect(badBatch.status).toBe(400);
     const malformed = await call('POST', `${API}/experiments/create`, '{"name": ', { 'content-type': 'application/json' });
     expect(malformed).toMatchObject({ status: 400, body: { error_code: 'MALFORMED_REQUEST' } });

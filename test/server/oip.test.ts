@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLogisticRegression, buildMlp, createMlops, type Mlops, type ServedModel } from '../../src/index.js';
-import { createServer, type MlopsServer } from '../../src/server.js';
+import { describe, expect, it } from 'vitest';
+import { buildLogisticRegression, buildMlp, type Mlops, type ServedModel } from '../../src/index.js';
 import { int64Model, multiInputModel } from '../helpers/onnx-models.js';
-import { tempDir } from '../helpers/services.js';
-import { httpClient } from './http-client.js';
+import { useServer } from './http-client.js';
 
 const IN = 4;
 const W0 = Array.from({ length: IN * 6 }, (_, i) => ((i * 37) % 11) / 10 - 0.5);
@@ -15,27 +13,14 @@ async function approve(ml: Mlops, name: string, version: number): Promise<void> 
 }
 
 describe('Open Inference Protocol v2 over ml.serving', () => {
-  let ml: Mlops;
-  let server: MlopsServer;
-  let remove: () => Promise<void>;
-  let call: ReturnType<typeof httpClient>;
   let mlp: ServedModel;
-  beforeAll(async () => {
-    const dir = await tempDir();
-    remove = dir.remove;
-    ml = await createMlops({ dir: dir.path, env: {} });
+  const fixture = useServer({}, async (ml) => {
     const bytes = await buildMlp({ inputSize: IN, layers: [{ weights: W0, bias: [0, 0.1, 0, 0.1, 0, 0.1], activation: 'relu' }, { weights: W1, bias: [0.05, -0.05], activation: 'none' }] });
     mlp = await ml.serving.load({ bytes, name: 'mlp' }, { batching: { maxDelayMicros: 500 } });
     await ml.serving.load({ bytes: await multiInputModel(), name: 'multi' });
     await ml.serving.load({ bytes: await int64Model(), name: 'ints' });
-    server = await createServer(ml, { port: 0 });
-    call = httpClient(server.url);
   });
-  afterAll(async () => {
-    await server.close();
-    await ml.close();
-    await remove();
-  });
+  const { call } = fixture;
 
   it('answers health, server metadata and model metadata', async () => {
     expect((await call('GET', '/v2/health/live')).body).toEqual({ live: true });
@@ -105,28 +90,28 @@ describe('Open Inference Protocol v2 over ml.serving', () => {
   });
 
   it('serves registry versions by path, caches deterministic answers and drops them on a hot swap', async () => {
-    await ml.registry.createRegisteredModel({ name: 'signal' });
+    await fixture.ml.registry.createRegisteredModel({ name: 'signal' });
     for (const w of [1, -1]) {
-      const v = await ml.registry.createModelVersion({ name: 'signal', source: { bytes: await buildLogisticRegression([w, 0], 0) } });
-      await approve(ml, 'signal', v.version);
+      const v = await fixture.ml.registry.createModelVersion({ name: 'signal', source: { bytes: await buildLogisticRegression([w, 0], 0) } });
+      await approve(fixture.ml, 'signal', v.version);
     }
-    await ml.registry.setAlias('signal', 'champion', 1);
-    const model = await ml.serving.load('signal@champion', { deterministic: true, followIntervalMs: 50 });
+    await fixture.ml.registry.setAlias('signal', 'champion', 1);
+    const model = await fixture.ml.serving.load('signal@champion', { deterministic: true, followIntervalMs: 50 });
     const body = { inputs: [{ name: 'X', shape: [1, 2], datatype: 'FP32', data: [2, 0] }] };
     const first = await call('POST', '/v2/models/signal/versions/1/infer', body);
     expect(first.body).toMatchObject({ model_name: 'signal', model_version: '1' });
     const p1 = first.body.outputs[0].data[0] as number;
     expect(p1).toBeCloseTo(1 / (1 + Math.exp(-2)), 5);
     const batchesBefore = model.stats.batches;
-    const hitsBefore = server.cache!.hits;
+    const hitsBefore = fixture.server.cache!.hits;
     const again = await call('POST', '/v2/models/signal/infer', { ...body, id: 'again' });
     expect(again.body).toMatchObject({ id: 'again', outputs: [{ data: [p1] }] });
-    expect(server.cache!.hits).toBe(hitsBefore + 1);
+    expect(fixture.server.cache!.hits).toBe(hitsBefore + 1);
     expect(model.stats.batches).toBe(batchesBefore);
     expect((await call('POST', '/v2/models/signal/versions/2/infer', body)).status).toBe(404);
 
     const swapped = new Promise<void>((resolve) => model.on('swap', () => resolve()));
-    await ml.registry.setAlias('signal', 'champion', 2);
+    await fixture.ml.registry.setAlias('signal', 'champion', 2);
     await swapped;
     const after = await call('POST', '/v2/models/signal/infer', body);
     expect(after.body.model_version).toBe('2');
