@@ -44,7 +44,11 @@ try {
   // 3. No key, no answer; /health stays open for probes.
   console.log(`without a key: ${(await fetch(`${server.url}/api/2.0/mlflow/experiments/search`)).status}; /health: ${(await fetch(`${server.url}/health`)).status}`);
 
-  // 4. Prometheus scrapes /metrics.
+  // 4. The web dashboard (runs, registry approvals, features, serving, drift, audit) is at / once built.
+  const ui = await fetch(`${server.url}/`);
+  console.log(ui.ok ? `dashboard: open ${server.url}/ and sign in with an API key` : 'dashboard: not built here (npm run build puts it in dist/ui)');
+
+  // 5. Prometheus scrapes /metrics.
   const metrics = await (await fetch(`${server.url}/metrics`, { headers: { 'x-api-key': SERVICE_KEY } })).text();
   console.log(metrics.split('\n').filter((l) => l.startsWith('mlops_predictions_total') || l.startsWith('mlops_http_requests_total')).slice(0, 4).join('\n'));
 } finally {
