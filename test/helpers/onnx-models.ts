@@ -49,3 +49,30 @@ export async function int64Model(): Promise<Uint8Array> {
   });
 }
 
+
+const BOOL = 9;
+const STRING = 8;
+
+/** Bool in, float out: Y = float(B) · [[1],[2]]. */
+export async function boolModel(): Promise<Uint8Array> {
+  return encode({
+    name: 'flags',
+    node: [
+      { opType: 'Cast', input: ['B'], output: ['F'], attribute: [{ name: 'to', type: ATTR_INT, i: FLOAT }] },
+      { opType: 'MatMul', input: ['F', 'W'], output: ['Y'] },
+    ],
+    initializer: [{ name: 'W', dims: [2, 1], dataType: FLOAT, floatData: [1, 2] }],
+    input: [vi('B', BOOL, ['batch', 2])],
+    output: [vi('Y', FLOAT, ['batch', 1])],
+  });
+}
+
+/** Strings in, the same strings out (Identity). */
+export async function stringModel(): Promise<Uint8Array> {
+  return encode({
+    name: 'echo',
+    node: [{ opType: 'Identity', input: ['S'], output: ['T'] }],
+    input: [vi('S', STRING, ['batch', 1])],
+    output: [vi('T', STRING, ['batch', 1])],
+  });
+}

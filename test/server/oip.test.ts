@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildLogisticRegression, buildMlp, type Mlops, type ServedModel } from '../../src/index.js';
-import { int64Model, multiInputModel } from '../helpers/onnx-models.js';
+import { boolModel, int64Model, multiInputModel, stringModel } from '../helpers/onnx-models.js';
 import { useServer } from './http-client.js';
 
 const IN = 4;
@@ -19,6 +19,8 @@ describe('Open Inference Protocol v2 over ml.serving', () => {
     mlp = await ml.serving.load({ bytes, name: 'mlp' }, { batching: { maxDelayMicros: 500 } });
     await ml.serving.load({ bytes: await multiInputModel(), name: 'multi' });
     await ml.serving.load({ bytes: await int64Model(), name: 'ints' });
+    await ml.serving.load({ bytes: await boolModel(), name: 'flags' });
+    await ml.serving.load({ bytes: await stringModel(), name: 'echo' });
   });
   const { call } = fixture;
 
@@ -64,6 +66,18 @@ describe('Open Inference Protocol v2 over ml.serving', () => {
     expect(multi.body.outputs).toEqual([{ name: 'Y', datatype: 'FP32', shape: [1, 1], data: [6] }]);
     const ints = await call('POST', '/v2/models/ints/infer', { inputs: [{ name: 'I', shape: [2, 2], datatype: 'INT64', data: [[3, 4], [-2, 1]] }] });
     expect(ints.body.outputs).toEqual([{ name: 'S', datatype: 'INT64', shape: [2, 1], data: [43, 8] }]);
+  });
+
+  it('takes BOOL and BYTES tensors', async () => {
+    expect((await call('GET', '/v2/models/flags')).body.inputs).toEqual([{ name: 'B', datatype: 'BOOL', shape: [-1, 2] }]);
+    const flags = await call('POST', '/v2/models/flags/infer', { inputs: [{ name: 'B', shape: [3, 2], datatype: 'BOOL', data: [[true, false], [false, true], [true, true]] }] });
+    expect(flags.body.outputs).toEqual([{ name: 'Y', datatype: 'FP32', shape: [3, 1], data: [1, 2, 3] }]);
+    const badBool = await call('POST', '/v2/models/flags/infer', { inputs: [{ name: 'B', shape: [1, 2], datatype: 'BOOL', data: [true, 'yes'] }] });
+    expect(badBool).toMatchObject({ status: 400, body: { error: expect.stringContaining('B[1]') } });
+    const echo = await call('POST', '/v2/models/echo/infer', { inputs: [{ name: 'S', shape: [2, 1], datatype: 'BYTES', data: ['EURUSD', 'GBPUSD'] }] });
+    expect(echo.body.outputs).toEqual([{ name: 'T', datatype: 'BYTES', shape: [2, 1], data: ['EURUSD', 'GBPUSD'] }]);
+    const badBytes = await call('POST', '/v2/models/echo/infer', { inputs: [{ name: 'S', shape: [1, 1], datatype: 'BYTES', data: [42] }] });
+    expect(badBytes).toMatchObject({ status: 400, body: { error: expect.stringContaining('S[0]') } });
   });
 
   it('names what is wrong in a bad request', async () => {
