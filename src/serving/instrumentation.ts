@@ -30,7 +30,7 @@ export function instrument(model: ServedModel, metrics: MetricsRegistry, route =
   model.afterPredict = (tensors, outputs, seconds) => {
     if (children === undefined || children.version !== model.version) {
       const labels = { model: model.name, version: String(model.version ?? 'file'), route };
-      children = { version: model.version, count: new DeferredCounter(predictions, predictions.labels(labels)), duration: new DeferredObserver(duration, duration.labels(labels)) };
+      children = { version: model.version, count: new DeferredCounter(predictions, predictions.labels(labels)), duration: new DeferredObserver(duration, labels) };
     }
     children.count.inc();
     children.duration.observe(seconds);
@@ -41,7 +41,7 @@ export function instrument(model: ServedModel, metrics: MetricsRegistry, route =
   let batchChild: { version: number | null; sizes: DeferredObserver } | undefined;
   model.onBatch = (rows) => {
     if (batchChild === undefined || batchChild.version !== model.version) {
-      batchChild = { version: model.version, sizes: new DeferredObserver(batchSize, batchSize.labels({ model: model.name, version: String(model.version ?? 'file') })) };
+      batchChild = { version: model.version, sizes: new DeferredObserver(batchSize, { model: model.name, version: String(model.version ?? 'file') }) };
     }
     batchChild.sizes.observe(rows);
   };

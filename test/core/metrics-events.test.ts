@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { MetricsRegistry } from '../../src/core/metrics.js';
+import { DeferredCounter, DeferredObserver, MetricsRegistry } from '../../src/core/metrics.js';
 import { EventBus } from '../../src/core/events.js';
 
 describe('metrics', () => {
@@ -62,5 +62,39 @@ describe('event bus', () => {
       throw new Error('listener failed');
     });
     expect(() => bus.emit('close')).toThrow('listener failed');
+  });
+});
+
+describe('deferred metric recorders', () => {
+  it('expose exactly what plain prom-client calls expose, across flushes and resets', async () => {
+    const deferred = new MetricsRegistry();
+    const plain = new MetricsRegistry();
+    const spec = { name: 'deferred_check_seconds', help: 'check', labelNames: ['model', 'version'] as const, buckets: [0.001, 0.01, 0.1] };
+    const h1 = deferred.histogram(spec);
+    const h2 = plain.histogram(spec);
+    const c1 = deferred.counter({ name: 'deferred_check_total', help: 'check', labelNames: ['model'] as const });
+    const c2 = plain.counter({ name: 'deferred_check_total', help: 'check', labelNames: ['model'] as const });
+    const a = new DeferredObserver(h1, { model: 'a', version: '1' });
+    const b = new DeferredObserver(h1, { model: 'b', version: '2' });
+    const count = new DeferredCounter(c1, c1.labels({ model: 'a' }));
+    const values = Array.from({ length: 3000 }, (_, i) => [0.001, 0.01, 0.1, 5, (i % 97) / 1000][i % 5] as number);
+    const feed = () => {
+      values.forEach((v, i) => {
+        (i % 3 === 0 ? b : a).observe(v);
+        h2.observe({ model: i % 3 === 0 ? 'b' : 'a', version: i % 3 === 0 ? '2' : '1' }, v);
+        count.inc();
+        c2.inc({ model: 'a' });
+      });
+    };
+    // Same lines; label sets may come out in another order (the first flush creates them).
+    const lines = async (m: MetricsRegistry) => (await m.text()).split('\n').sort();
+    feed();
+    expect(await lines(deferred)).toEqual(await lines(plain));
+    deferred.registry.resetMetrics();
+    plain.registry.resetMetrics();
+    feed();
+    feed();
+    expect(await lines(deferred)).toEqual(await lines(plain));
+    expect(await deferred.text()).toContain('deferred_check_seconds_count{model="a",version="1"} 4000');
   });
 });
