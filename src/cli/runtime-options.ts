@@ -17,3 +17,13 @@ export async function openRuntime(p: Parsed<typeof GLOBAL_OPTIONS>, env: NodeJS.
     env,
   });
 }
+
+/** Runs `fn` on a runtime opened from the command's options and always closes it. */
+export async function withRuntime<T>(p: Parsed<typeof GLOBAL_OPTIONS>, fn: (ml: Mlops) => Promise<T>): Promise<T> {
+  const ml = await openRuntime(p);
+  try {
+    return await fn(ml);
+  } finally {
+    await ml.close();
+  }
+}

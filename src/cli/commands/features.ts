@@ -4,8 +4,7 @@ import type { ApplyInput } from '../../features/types.js';
 import { parse, positional } from '../args.js';
 import type { Command } from '../command.js';
 import { print, progress, table } from '../output.js';
-import { openRuntime } from '../runtime-options.js';
-import { withRuntime } from './tracking.js';
+import { openRuntime, withRuntime } from '../runtime-options.js';
 
 export async function readJsonFile(path: string, field: string): Promise<unknown> {
   let text: string;

@@ -4,7 +4,7 @@ import { parse } from '../args.js';
 import type { Command } from '../command.js';
 import { print, table } from '../output.js';
 import { readJsonFile } from './features.js';
-import { withRuntime } from './tracking.js';
+import { withRuntime } from '../runtime-options.js';
 
 export const auditVerify: Command = {
   name: 'audit verify',

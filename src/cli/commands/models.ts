@@ -2,7 +2,7 @@ import type { ModelVersion } from '../../registry/types.js';
 import { intOption, parse, positional } from '../args.js';
 import type { Command } from '../command.js';
 import { isoTime, print, table } from '../output.js';
-import { withRuntime } from './tracking.js';
+import { withRuntime } from '../runtime-options.js';
 
 function versionRows(vs: ModelVersion[]) {
   return table(

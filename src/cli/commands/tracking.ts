@@ -1,18 +1,8 @@
 import { InvalidArgumentError } from '../../core/errors.js';
-import type { Mlops } from '../../runtime.js';
 import { intOption, parse, positional } from '../args.js';
 import type { Command } from '../command.js';
 import { isoTime, print, table } from '../output.js';
-import { openRuntime } from '../runtime-options.js';
-
-async function withRuntime<T>(p: Parameters<typeof openRuntime>[0], fn: (ml: Mlops) => Promise<T>): Promise<T> {
-  const ml = await openRuntime(p);
-  try {
-    return await fn(ml);
-  } finally {
-    await ml.close();
-  }
-}
+import { withRuntime } from '../runtime-options.js';
 
 function viewType(v: string | undefined) {
   if (v === undefined) return undefined;
@@ -92,4 +82,3 @@ export const runsShow: Command = {
   },
 };
 
-export { withRuntime };

@@ -75,6 +75,20 @@ export class Fields {
     });
   }
 
+  /** The paging and query fields every MLflow search takes, as the library's search options. */
+  searchOptions(): { maxResults?: number; pageToken?: string; filter?: string; orderBy?: string[] } {
+    const maxResults = this.optionalInt('max_results');
+    const pageToken = this.optionalString('page_token');
+    const filter = this.optionalString('filter');
+    const orderBy = this.stringList('order_by');
+    return {
+      ...(maxResults !== undefined ? { maxResults } : {}),
+      ...(pageToken ? { pageToken } : {}),
+      ...(filter ? { filter } : {}),
+      ...(orderBy !== undefined ? { orderBy } : {}),
+    };
+  }
+
   /** MLflow's ViewType. */
   viewType(name: string): 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL' | undefined {
     const v = this.optionalString(name);

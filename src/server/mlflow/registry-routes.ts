@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { Mlops } from '../../runtime.js';
-import type { ModelSource, RegisteredModel } from '../../registry/types.js';
+import type { ModelSource, ModelVersion, RegisteredModel } from '../../registry/types.js';
 import '../request-context.js';
 import { Fields } from './params.js';
 import { approvalEventJson, fromKeyValues, modelVersionJson, registeredModelJson } from './shapes.js';
@@ -38,19 +38,6 @@ async function modelSource(ml: Mlops, source: string, runId: string | undefined)
   );
 }
 
-function searchOptions(f: Fields) {
-  const maxResults = f.optionalInt('max_results');
-  const pageToken = f.optionalString('page_token');
-  const filter = f.optionalString('filter');
-  const orderBy = f.stringList('order_by');
-  return {
-    ...(maxResults !== undefined ? { maxResults } : {}),
-    ...(pageToken ? { pageToken } : {}),
-    ...(filter ? { filter } : {}),
-    ...(orderBy !== undefined ? { orderBy } : {}),
-  };
-}
-
 /** Registered models, versions and aliases as mlflow/protos/model_registry.proto defines them. */
 export function registerRegistryRoutes(app: FastifyInstance): void {
   app.post(`${BASE}/registered-models/create`, async (req) => {
@@ -76,7 +63,7 @@ export function registerRegistryRoutes(app: FastifyInstance): void {
     return {};
   });
   app.get(`${BASE}/registered-models/search`, async (req) => {
-    const r = await req.ml.registry.searchRegisteredModels(searchOptions(new Fields(req)));
+    const r = await req.ml.registry.searchRegisteredModels(new Fields(req).searchOptions());
     const models = await Promise.all(r.registeredModels.map((m) => registeredJson(req.ml, m)));
     return { registered_models: models, ...(r.nextPageToken !== undefined ? { next_page_token: r.nextPageToken } : {}) };
   });
@@ -131,7 +118,7 @@ export function registerRegistryRoutes(app: FastifyInstance): void {
     return {};
   });
   app.get(`${BASE}/model-versions/search`, async (req) => {
-    const r = await req.ml.registry.searchModelVersions(searchOptions(new Fields(req)));
+    const r = await req.ml.registry.searchModelVersions(new Fields(req).searchOptions());
     return { model_versions: r.modelVersions.map(modelVersionJson), ...(r.nextPageToken !== undefined ? { next_page_token: r.nextPageToken } : {}) };
   });
   app.post(`${BASE}/model-versions/set-tag`, async (req) => {
@@ -151,13 +138,11 @@ export function registerRegistryRoutes(app: FastifyInstance): void {
   });
 
   // Four-eyes approval (not in MLflow).
-  const transition = (path: string, act: (ml: Mlops, name: string, v: number, reason: string | undefined) => Promise<unknown>) => {
+  const transition = (path: string, act: (ml: Mlops, name: string, v: number, reason: string | undefined) => Promise<ModelVersion>) => {
     app.post(`${MLOPS}/model-versions/${path}`, async (req) => {
       const f = new Fields(req);
-      const name = f.string('name');
-      const v = version(f);
-      await act(req.ml, name, v, f.optionalString('reason'));
-      return { model_version: modelVersionJson(await req.ml.registry.getModelVersion(name, v)) };
+      // Each transition returns the version as it now is: no second read.
+      return { model_version: modelVersionJson(await act(req.ml, f.string('name'), version(f), f.optionalString('reason'))) };
     });
   };
   transition('request-approval', (ml, n, v, reason) => ml.registry.requestApproval(n, v, reason !== undefined ? { reason } : {}));

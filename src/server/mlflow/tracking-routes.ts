@@ -41,17 +41,7 @@ export function registerTrackingRoutes(app: FastifyInstance): void {
   });
   const searchExperiments = async (f: Fields, ml: Mlops) => {
     const viewType = f.viewType('view_type');
-    const maxResults = f.optionalInt('max_results');
-    const pageToken = f.optionalString('page_token');
-    const filter = f.optionalString('filter');
-    const orderBy = f.stringList('order_by');
-    const r = await ml.tracking.searchExperiments({
-      ...(viewType !== undefined ? { viewType } : {}),
-      ...(maxResults !== undefined ? { maxResults } : {}),
-      ...(pageToken ? { pageToken } : {}),
-      ...(filter ? { filter } : {}),
-      ...(orderBy !== undefined ? { orderBy } : {}),
-    });
+    const r = await ml.tracking.searchExperiments({ ...(viewType !== undefined ? { viewType } : {}), ...f.searchOptions() });
     return { experiments: r.experiments.map(experimentJson), ...(r.nextPageToken !== undefined ? { next_page_token: r.nextPageToken } : {}) };
   };
   app.post(`${BASE}/experiments/search`, async (req) => searchExperiments(new Fields(req), req.ml));
@@ -125,18 +115,8 @@ export function registerTrackingRoutes(app: FastifyInstance): void {
   app.post(`${BASE}/runs/search`, async (req) => {
     const f = new Fields(req);
     const viewType = f.viewType('run_view_type');
-    const maxResults = f.optionalInt('max_results');
-    const pageToken = f.optionalString('page_token');
-    const filter = f.optionalString('filter');
-    const orderBy = f.stringList('order_by');
-    const r = await req.ml.tracking.searchRuns({
-      experimentIds: f.stringList('experiment_ids') ?? [],
-      ...(viewType !== undefined ? { viewType } : {}),
-      ...(maxResults !== undefined ? { maxResults } : {}),
-      ...(pageToken ? { pageToken } : {}),
-      ...(filter ? { filter } : {}),
-      ...(orderBy !== undefined ? { orderBy } : {}),
-    });
+    const options = f.searchOptions();
+    const r = await req.ml.tracking.searchRuns({ experimentIds: f.stringList('experiment_ids') ?? [], ...(viewType !== undefined ? { viewType } : {}), ...options });
     return { runs: await runsJson(req.ml, r.runs), ...(r.nextPageToken !== undefined ? { next_page_token: r.nextPageToken } : {}) };
   });
   app.post(`${BASE}/runs/log-metric`, async (req) => {
