@@ -126,6 +126,7 @@ export class DeferredObserver implements Flushable {
   private readonly child: { observe(value: number): void };
   private entryKey: string | undefined;
   private entry: HistogramEntry | undefined;
+  private counts: Float64Array | undefined;
 
   constructor(
     metric: Histogram<string>,
@@ -155,20 +156,33 @@ export class DeferredObserver implements Flushable {
       for (; i < n; i++) this.child.observe(this.buffer[i] as number);
       return;
     }
+    // Counted per bucket index first: bucketValues is keyed by the bound as a number, and a lookup
+    // by a fractional key (0.00005) goes through a string conversion each time.
+    const counts = this.counts ?? (this.counts = new Float64Array(bounds.length));
+    // Summed in the same order as observe() would, so the exposition is bit-for-bit the same.
+    let sum = entry.sum;
+    let count = 0;
     for (; i < n; i++) {
       const v = this.buffer[i] as number;
       if (!Number.isFinite(v)) continue; // observe() would throw; such a latency cannot happen
-      let b = -1;
       for (let j = 0; j < bounds.length; j++) {
         if (v <= (bounds[j] as number)) {
-          b = bounds[j] as number;
+          counts[j] = (counts[j] as number) + 1;
           break;
         }
       }
-      if (b !== -1) entry.bucketValues[b] = (entry.bucketValues[b] ?? 0) + 1;
-      entry.sum += v;
-      entry.count += 1;
+      sum += v;
+      count += 1;
     }
+    for (let j = 0; j < bounds.length; j++) {
+      const c = counts[j] as number;
+      if (c === 0) continue;
+      const b = bounds[j] as number;
+      entry.bucketValues[b] = (entry.bucketValues[b] ?? 0) + c;
+      counts[j] = 0;
+    }
+    entry.sum = sum;
+    entry.count += count;
   }
 
   /** The entry found last time, if prom-client still holds it under the same key. */
