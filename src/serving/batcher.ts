@@ -1,6 +1,6 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { InvalidArgumentError, UnavailableError, toMlopsError } from '../core/errors.js';
-import type { OrtModule } from './ort.js';
+import { sessionRunner, type OrtModule, type SessionRunner } from './ort.js';
 import { TYPED_ARRAYS } from './tensor-types.js';
 
 export interface BatchingOptions {
@@ -19,6 +19,22 @@ interface Pending {
   rows: number;
   resolve: (out: Outputs) => void;
   reject: (err: unknown) => void;
+  /** performance.now() when the caller asked. */
+  started: number;
+}
+
+/** Sees a request's outputs before its caller does (metrics, logging); if it throws, the caller gets that error. */
+export type AfterRequest = (tensors: Record<string, Tensor>, outputs: Outputs, seconds: number) => void;
+
+/** Two requests can share a session run when every input has the same dimensions after the first. */
+function sameShape(a: Record<string, Tensor>, b: Record<string, Tensor>): boolean {
+  for (const name in a) {
+    const x = (a[name] as Tensor).dims;
+    const y = b[name]?.dims;
+    if (y === undefined || x.length !== y.length) return false;
+    for (let i = 1; i < x.length; i++) if (x[i] !== y[i]) return false;
+  }
+  return true;
 }
 
 /**
@@ -58,53 +74,72 @@ export class DynamicBatcher {
   }
 
   /**
-   * Runs one request's tensors in a batch. `done` sees the outputs before the caller does (metrics,
-   * logging) without costing the caller another promise turn.
+   * Sees each request's outputs before its caller does (metrics, logging), without costing the caller
+   * another promise turn; `seconds` runs from `started` given to submit().
    */
-  submit(tensors: Record<string, Tensor>, rows: number, done?: (outputs: Outputs) => void): Promise<Outputs> {
+  afterRequest: AfterRequest | undefined;
+
+  /** Hands a request its outputs: afterRequest first, then the caller. */
+  private settle(p: Pending, outputs: Outputs, now: number): void {
+    const after = this.afterRequest;
+    if (after === undefined) {
+      p.resolve(outputs);
+      return;
+    }
+    try {
+      after(p.tensors, outputs, (now - p.started) / 1000);
+      p.resolve(outputs);
+    } catch (err) {
+      p.reject(err);
+    }
+  }
+
+  /** Runs one request's tensors in a batch; `started` is performance.now() when the caller asked. */
+  submit(tensors: Record<string, Tensor>, rows: number, started = performance.now()): Promise<Outputs> {
     if (rows > this.maxBatchSize) {
       // Larger than a batch: run alone rather than split.
-      const alone = this.runBatch([{ tensors, rows, resolve: () => undefined, reject: () => undefined }], true);
-      return done === undefined ? alone : alone.then((out) => (done(out), out));
+      return new Promise<Outputs>((resolve, reject) => void this.runBatch([{ tensors, rows, resolve, reject, started }]));
     }
-    if (this.maxDelayMicros === 0 && !this.running && this.queue.length === 0) return this.runNow(tensors, rows, done);
+    if (this.maxDelayMicros === 0 && !this.running && this.queue.length === 0) return this.runNow(tensors, rows, started);
     if (this.queuedRows + rows > this.maxQueueRows) {
       return Promise.reject(new UnavailableError(`Prediction queue is full (${this.queuedRows} rows waiting, limit ${this.maxQueueRows}); retry later`));
     }
     return new Promise<Outputs>((resolve, reject) => {
-      const settle =
-        done === undefined
-          ? resolve
-          : (out: Outputs) => {
-              try {
-                done(out);
-                resolve(out);
-              } catch (err) {
-                reject(err);
-              }
-            };
-      this.queue.push({ tensors, rows, resolve: settle, reject });
+      this.queue.push({ tensors, rows, resolve, reject, started });
       this.queuedRows += rows;
       this.schedule();
     });
   }
 
+  private runnerSession: InferenceSession | undefined;
+  private runner: SessionRunner | undefined;
+
+  /** The runner for a session, made once per session (it changes only on a hot swap). */
+  private runnerOf(session: InferenceSession): SessionRunner {
+    if (session !== this.runnerSession || this.runner === undefined) {
+      this.runner = sessionRunner(session);
+      this.runnerSession = session;
+    }
+    return this.runner;
+  }
+
   /** Nothing waits and no delay is wanted: run this request at once, without queueing it. */
-  private async runNow(tensors: Record<string, Tensor>, rows: number, done: ((outputs: Outputs) => void) | undefined): Promise<Outputs> {
+  private async runNow(tensors: Record<string, Tensor>, rows: number, started: number): Promise<Outputs> {
+    // An async method rather than .then() callbacks: no closures made per call on the batch-1 path.
     this.running = true;
-    const started = performance.now();
     const session = this.session();
     this.track?.(session, 1);
     try {
-      let result: Outputs;
+      let outputs: Outputs;
       try {
-        result = (await session.run(this.materialize(tensors))) as unknown as Outputs;
+        outputs = (await this.runnerOf(session)(this.materialize(tensors))) as unknown as Outputs;
       } catch (err) {
         throw toMlopsError(err, 'Inference failed');
       }
-      this.onBatch?.(rows, 1, (performance.now() - started) / 1000);
-      done?.(result);
-      return result;
+      const seconds = (performance.now() - started) / 1000;
+      this.onBatch?.(rows, 1, seconds);
+      this.afterRequest?.(tensors, outputs, seconds);
+      return outputs;
     } finally {
       this.track?.(session, -1);
       this.running = false;
@@ -126,6 +161,32 @@ export class DynamicBatcher {
     this.timer = this.maxDelayMicros < 1000 ? setImmediate(fire) : setTimeout(fire, this.maxDelayMicros / 1000);
   }
 
+  /**
+   * Takes the next batch: requests in arrival order up to maxBatchSize rows, passing over those whose
+   * dimensions after the first differ from the oldest request's (they wait for a batch of their own).
+   */
+  private take(): Pending[] {
+    const queue = this.queue;
+    const first = queue[0] as Pending;
+    const batch: Pending[] = [first];
+    let rows = first.rows;
+    let passed: Pending[] | undefined;
+    let i = 1;
+    for (; i < queue.length; i++) {
+      const p = queue[i] as Pending;
+      if (!sameShape(first.tensors, p.tensors)) {
+        (passed ??= []).push(p);
+        continue;
+      }
+      if (rows + p.rows > this.maxBatchSize) break;
+      batch.push(p);
+      rows += p.rows;
+    }
+    this.queue = passed === undefined ? queue.slice(i) : passed.concat(queue.slice(i));
+    this.queuedRows -= rows;
+    return batch;
+  }
+
   private async drain(): Promise<void> {
     if (this.running) return;
     if (this.timer !== undefined) {
@@ -136,15 +197,7 @@ export class DynamicBatcher {
     this.running = true;
     try {
       while (this.queue.length > 0) {
-        const batch: Pending[] = [];
-        let rows = 0;
-        while (this.queue.length > 0 && rows + (this.queue[0] as Pending).rows <= this.maxBatchSize) {
-          const p = this.queue.shift() as Pending;
-          batch.push(p);
-          rows += p.rows;
-        }
-        this.queuedRows -= rows;
-        await this.runBatch(batch, false).catch(() => undefined);
+        await this.runBatch(this.take());
         if (this.queue.length > 0 && this.queuedRows < this.maxBatchSize && this.maxDelayMicros > 0) break;
       }
     } finally {
@@ -153,26 +206,28 @@ export class DynamicBatcher {
     }
   }
 
-  private async runBatch(batch: Pending[], alone: boolean): Promise<Outputs> {
+  /** One session run for a batch; every caller in it gets its rows or the batch's error. Never rejects. */
+  private async runBatch(batch: Pending[]): Promise<void> {
     const started = performance.now();
     const session = this.session();
     this.track?.(session, 1);
     try {
-      const feeds = batch.length === 1 ? this.materialize((batch[0] as Pending).tensors) : this.concat(batch);
-      const result = await session.run(feeds);
-      const rows = batch.reduce((s, p) => s + p.rows, 0);
-      this.onBatch?.(rows, batch.length, (performance.now() - started) / 1000);
-      // ort.Tensors already have data, dims and type: no copy.
-      const outputs = result as unknown as Outputs;
-      if (alone) return outputs;
-      if (batch.length === 1) (batch[0] as Pending).resolve(outputs);
-      else this.split(batch, outputs);
-      return outputs;
-    } catch (err) {
-      const error = toMlopsError(err, 'Inference failed');
-      if (alone) throw error;
-      for (const p of batch) p.reject(error);
-      throw error;
+      let outputs: Outputs;
+      try {
+        const feeds = batch.length === 1 ? this.materialize((batch[0] as Pending).tensors) : this.concat(batch);
+        // ort.Tensors already have data, dims and type: no copy.
+        outputs = (await this.runnerOf(session)(feeds)) as unknown as Outputs;
+      } catch (err) {
+        const error = toMlopsError(err, 'Inference failed');
+        for (const p of batch) p.reject(error);
+        return;
+      }
+      let rows = 0;
+      for (const p of batch) rows += p.rows;
+      const now = performance.now();
+      this.onBatch?.(rows, batch.length, (now - started) / 1000);
+      if (batch.length === 1) this.settle(batch[0] as Pending, outputs, now);
+      else this.split(batch, rows, outputs, now);
     } finally {
       this.track?.(session, -1);
     }
@@ -181,16 +236,27 @@ export class DynamicBatcher {
   /** Requests carry plain { type, data, dims }; the session wants ort.Tensors. */
   private materialize(tensors: Record<string, Tensor>): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    for (const [name, t] of Object.entries(tensors)) out[name] = t instanceof this.ort.Tensor ? t : new this.ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
+    const Tensor = this.ort.Tensor;
+    for (const name in tensors) {
+      const t = tensors[name] as Tensor;
+      out[name] = t instanceof Tensor ? t : new Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
+    }
     return out;
   }
 
+  /** Joins the batch's inputs along the first dimension (take() saw that the other dimensions agree). */
   private concat(batch: Pending[]): Record<string, Tensor> {
     const first = (batch[0] as Pending).tensors;
     const feeds: Record<string, Tensor> = {};
-    for (const [name, t] of Object.entries(first)) {
-      const rows = batch.reduce((s, p) => s + ((p.tensors[name] as Tensor).dims[0] ?? 1), 0);
-      const size = batch.reduce((s, p) => s + (p.tensors[name] as Tensor).data.length, 0);
+    for (const name in first) {
+      const t = first[name] as Tensor;
+      let rows = 0;
+      let size = 0;
+      for (const p of batch) {
+        const d = p.tensors[name] as Tensor;
+        rows += d.dims[0] ?? 1;
+        size += d.data.length;
+      }
       let data: ArrayLike<unknown>;
       const Ctor = TYPED_ARRAYS[t.type];
       if (Ctor === undefined) {
@@ -205,30 +271,46 @@ export class DynamicBatcher {
         }
         data = out;
       }
-      feeds[name] = new this.ort.Tensor(t.type as 'float32', data as Float32Array, [rows, ...t.dims.slice(1)]);
+      const dims = t.dims.slice();
+      dims[0] = rows;
+      feeds[name] = new this.ort.Tensor(t.type as 'float32', data as Float32Array, dims);
     }
     return feeds;
   }
 
-  private split(batch: Pending[], outputs: Outputs): void {
-    const total = batch.reduce((s, p) => s + p.rows, 0);
+  /** Gives each caller its own rows of every output batched along the first dimension. */
+  private split(batch: Pending[], total: number, outputs: Outputs, now: number): void {
+    // Worked out once per batch, not once per caller.
+    const names: string[] = [];
+    const plan: Array<{ o: Outputs[string]; width: number; rest: number[] } | undefined> = [];
+    for (const name in outputs) {
+      const o = outputs[name] as Outputs[string];
+      names.push(name);
+      // An output not batched along the first dimension: every caller sees the whole of it.
+      if (o.dims[0] !== total) plan.push(undefined);
+      else {
+        const rest = o.dims.slice(1);
+        plan.push({ o, width: rest.reduce((a, b) => a * b, 1), rest });
+      }
+    }
     let row = 0;
     for (const p of batch) {
       const mine: Outputs = {};
-      for (const [name, o] of Object.entries(outputs)) {
-        if (o.dims[0] !== total) {
-          // Not batched along the first dimension: every caller sees the whole output.
-          mine[name] = o;
+      for (let k = 0; k < names.length; k++) {
+        const name = names[k] as string;
+        const step = plan[k];
+        if (step === undefined) {
+          mine[name] = outputs[name] as Outputs[string];
           continue;
         }
-        const width = o.dims.slice(1).reduce((a, b) => a * b, 1);
         // slice copies, so one caller's result never aliases another's.
-        const data = o.data as unknown as { slice: (a: number, b: number) => ArrayLike<unknown> };
-        const piece = data.slice(row * width, (row + p.rows) * width);
-        mine[name] = { data: piece, dims: [p.rows, ...o.dims.slice(1)], type: o.type };
+        const data = step.o.data as unknown as { slice: (a: number, b: number) => ArrayLike<unknown> };
+        const dims = step.rest.slice();
+        dims.unshift(p.rows);
+        mine[name] = { data: data.slice(row * step.width, (row + p.rows) * step.width), dims, type: step.o.type };
       }
       row += p.rows;
-      p.resolve(mine);
+      this.settle(p, mine, now);
     }
   }
 }

@@ -1,9 +1,10 @@
+import { availableParallelism } from 'node:os';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { InvalidArgumentError, UnavailableError } from '../core/errors.js';
 import type { EventBus, MlopsEvents } from '../core/events.js';
 import type { ModelSignature } from '../registry/types.js';
 import { DynamicBatcher, type BatchingOptions, type Outputs } from './batcher.js';
-import { toTensors, type PredictInputs } from './inputs.js';
+import { compileInputs, type InputPreparer, type PredictInputs } from './inputs.js';
 import type { OrtModule } from './ort.js';
 import { createWorkerSession } from './worker-session.js';
 import { zeros } from './tensor-types.js';
@@ -16,6 +17,10 @@ export interface SessionOptions {
   mode?: 'inline' | 'worker';
   /** Tried in order; one that cannot start is skipped with a `warning` event. Default ['cpu']. */
   executionProviders?: ExecutionProvider[];
+  /**
+   * Threads for one operator. onnxruntime's default is one per core; in worker mode the default is one
+   * fewer (at least 1), so the calling thread keeps a core and its event loop stays free.
+   */
   intraOpThreads?: number;
   interOpThreads?: number;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
@@ -49,8 +54,20 @@ export async function createSession(
   providers.forEach((p, i) => {
     if (!(PROVIDERS as readonly string[]).includes(p)) throw new InvalidArgumentError(`Invalid executionProviders[${i}]: ${JSON.stringify(p)} must be one of ${PROVIDERS.join(', ')}`);
   });
+  for (const field of ['intraOpThreads', 'interOpThreads'] as const) {
+    const n = options[field];
+    if (n !== undefined && (!Number.isSafeInteger(n) || n < 0)) throw new InvalidArgumentError(`Invalid ${field}: ${JSON.stringify(n)} must be a whole number >= 0 (0: onnxruntime's default)`);
+  }
+  const levels = ['disabled', 'basic', 'extended', 'all'];
+  if (options.graphOptimizationLevel !== undefined && !levels.includes(options.graphOptimizationLevel)) {
+    throw new InvalidArgumentError(`Invalid graphOptimizationLevel: ${JSON.stringify(options.graphOptimizationLevel)} must be one of ${levels.join(', ')}`);
+  }
   const base: InferenceSession.SessionOptions = {
-    ...(options.intraOpThreads !== undefined ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    ...(options.intraOpThreads !== undefined
+      ? { intraOpNumThreads: options.intraOpThreads }
+      : options.mode === 'worker'
+        ? { intraOpNumThreads: Math.max(1, availableParallelism() - 1) }
+        : {}),
     ...(options.interOpThreads !== undefined ? { interOpNumThreads: options.interOpThreads } : {}),
     ...(options.graphOptimizationLevel !== undefined ? { graphOptimizationLevel: options.graphOptimizationLevel } : {}),
     ...(options.memoryArena !== undefined ? { enableCpuMemArena: options.memoryArena } : {}),
@@ -83,10 +100,13 @@ export interface SwapEvent {
 /** A loaded model: predict() goes through the dynamic batcher to the session. */
 export class ServedModel {
   private readonly batcher: DynamicBatcher;
+  private readonly prepare: InputPreparer;
   private closed = false;
   private readonly listeners = new Set<(e: SwapEvent) => void>();
-  private readonly inflight: Array<{ session: InferenceSession; n: number }> = [];
-  private readonly retiring = new Set<InferenceSession>();
+  /** Session runs in flight on the serving session. */
+  private runs = 0;
+  /** Swapped-out sessions and the runs still in flight on each. */
+  private readonly retiring = new Map<InferenceSession, number>();
   private currentVersion: number | null;
   private unavailable: string | undefined;
   /** Called after each session run with its rows and requests (metrics). */
@@ -104,7 +124,9 @@ export class ServedModel {
     batching: BatchingOptions,
   ) {
     this.currentVersion = version;
+    this.prepare = compileInputs(ort, signature);
     this.batcher = new DynamicBatcher(ort, () => this.session, batching);
+    this.batcher.afterRequest = (tensors, outputs, seconds) => this.afterPredict?.(tensors, outputs, seconds);
     this.batcher.track = (session, delta) => this.track(session, delta);
     this.batcher.onBatch = (rows, requests, seconds) => {
       this.stats.batches += 1;
@@ -165,11 +187,13 @@ export class ServedModel {
    */
   swapTo(session: InferenceSession, version: number, reason: SwapEvent['reason']): void {
     const old = this.session;
+    const runs = this.runs;
     const from = this.currentVersion;
     this.session = session;
+    this.runs = 0;
     this.currentVersion = version;
     this.unavailable = undefined;
-    this.retire(old);
+    this.retire(old, runs);
     for (const l of this.listeners) l({ name: this.name, from, to: version, reason });
   }
 
@@ -181,24 +205,28 @@ export class ServedModel {
     for (const l of this.listeners) l({ name: this.name, from, to: null, reason: 'no-approved-version' });
   }
 
+  /**
+   * Counts session runs in flight. The serving session's count is a plain number (the hot path: no
+   * allocation per run); a swapped-out session keeps its count in `retiring` and is released when it
+   * reaches zero.
+   */
   private track(session: InferenceSession, delta: number): void {
-    // Almost always one session (two during a swap): a short array beats a Map on the hot path.
-    const entry = this.inflight.find((e) => e.session === session);
-    const n = (entry?.n ?? 0) + delta;
-    if (n <= 0) {
-      if (entry !== undefined) this.inflight.splice(this.inflight.indexOf(entry), 1);
-      if (this.retiring.size > 0 && this.retiring.has(session)) this.retire(session);
-    } else if (entry !== undefined) entry.n = n;
-    else this.inflight.push({ session, n });
-  }
-
-  private retire(session: InferenceSession): void {
-    if ((this.inflight.find((e) => e.session === session)?.n ?? 0) > 0) {
-      this.retiring.add(session);
+    if (session === this.session) {
+      this.runs += delta;
       return;
     }
-    this.retiring.delete(session);
-    void session.release().catch(() => undefined);
+    const n = (this.retiring.get(session) ?? 0) + delta;
+    if (n > 0) this.retiring.set(session, n);
+    else {
+      this.retiring.delete(session);
+      void session.release().catch(() => undefined);
+    }
+  }
+
+  /** Releases a swapped-out session now, or when the runs still on it finish. */
+  private retire(session: InferenceSession, runs: number): void {
+    if (runs > 0) this.retiring.set(session, runs);
+    else void session.release().catch(() => undefined);
   }
 
   /** Called after each successful prediction (metrics, the monitoring hook). */
@@ -222,9 +250,8 @@ export class ServedModel {
         return joiner((inputs as { entities: Array<Record<string, unknown>> }).entities).then((rows) => this.predict(rows));
       }
       const started = performance.now();
-      const { tensors, rows } = toTensors(this.ort, inputs as PredictInputs, this.signature);
-      const after = this.afterPredict;
-      return this.batcher.submit(tensors, rows, after === undefined ? undefined : (outputs) => after(tensors, outputs, (performance.now() - started) / 1000));
+      const { tensors, rows } = this.prepare(inputs as PredictInputs);
+      return this.batcher.submit(tensors, rows, started);
     } catch (err) {
       return Promise.reject(err);
     }

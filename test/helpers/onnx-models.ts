@@ -76,3 +76,13 @@ export async function stringModel(): Promise<Uint8Array> {
     output: [vi('T', STRING, ['batch', 1])],
   });
 }
+
+/** Z = X + Y with free widths (`w`, `v`): any width runs, and X and Y of different widths fail inside onnxruntime. */
+export async function freeWidthModel(): Promise<Uint8Array> {
+  return encode({
+    name: 'free',
+    node: [{ opType: 'Add', input: ['X', 'Y'], output: ['Z'] }],
+    input: [vi('X', FLOAT, ['batch', 'w']), vi('Y', FLOAT, ['batch', 'v'])],
+    output: [vi('Z', FLOAT, ['batch', 'w'])],
+  });
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useEmbeddedRuntime } from '../helpers/embedded-runtime.js';
-import { int64Model, multiInputModel } from '../helpers/onnx-models.js';
+import { freeWidthModel, int64Model, multiInputModel } from '../helpers/onnx-models.js';
 
 describe('models with several inputs and with int64 tensors', () => {
   const runtime = useEmbeddedRuntime();
@@ -17,6 +17,22 @@ describe('models with several inputs and with int64 tensors', () => {
     await expect(model.predict({ A: [[1, 0]] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'Invalid inputs.B: is missing' });
     await expect(model.predict({ A: [[1, 0]], B: [[1, 1, 1], [1, 1, 1]] })).rejects.toMatchObject({ message: expect.stringContaining('inputs.B: has 2 rows, other inputs have 1') });
     await expect(model.predict([[1, 0]])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('batches only requests whose dimensions agree after the first, and a failing batch fails only its own callers', async () => {
+    const model = await runtime.ml.serving.load({ bytes: await freeWidthModel(), name: 'free' }, { batching: { maxDelayMicros: 5000 } });
+    const pair = (w: number, v: number, x: number) => ({ X: { data: new Float32Array(w).fill(x), dims: [1, w] }, Y: { data: new Float32Array(v).fill(1), dims: [1, v] } });
+    const settled = await Promise.allSettled([
+      model.predict(pair(2, 2, 1)),
+      model.predict(pair(3, 3, 2)),
+      model.predict(pair(2, 3, 9)), // widths disagree: onnxruntime cannot add them
+      model.predict(pair(2, 2, 3)),
+      model.predict(pair(3, 3, 4)),
+    ]);
+    const values = settled.map((s) => (s.status === 'fulfilled' ? Array.from(s.value.Z!.data as Float32Array) : (s.reason as { code: string }).code));
+    expect(values).toEqual([[2, 2], [3, 3, 3], 'INTERNAL', [4, 4], [5, 5, 5]]);
+    // One run per shape; widths 2 and 3 were never joined into one tensor (stats count runs that succeeded).
+    expect(model.stats).toMatchObject({ batches: 2, requests: 4, rows: 4 });
   });
 
   it('converts numbers to int64 and returns int64 outputs as BigInt64Array', async () => {
