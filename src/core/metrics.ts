@@ -92,6 +92,17 @@ function flushDeferred(this: object): void {
   if (set !== undefined) for (const d of set) d.flush();
 }
 
+/** How many deferred recorders a metric collects from (tests check that closed models leave none). */
+export function deferredRecorders(metric: object): number {
+  return deferredByMetric.get(metric)?.size ?? 0;
+}
+
+/** Stops collecting a deferred recorder after handing prom-client what it still holds. */
+export function disposeDeferred(metric: object, d: Flushable): void {
+  d.flush();
+  deferredByMetric.get(metric)?.delete(d);
+}
+
 function registerDeferred(metric: object, d: Flushable): void {
   let set = deferredByMetric.get(metric);
   if (set === undefined) {
@@ -135,6 +146,11 @@ export class DeferredObserver implements Flushable {
     this.metric = metric;
     this.child = metric.labels(labels);
     registerDeferred(metric, this);
+  }
+
+  /** Flushes, then stops being collected (a model closed or swapped to another version). */
+  dispose(): void {
+    disposeDeferred(this.metric, this);
   }
 
   observe(value: number): void {
@@ -213,10 +229,15 @@ export class DeferredCounter implements Flushable {
   private pending = 0;
 
   constructor(
-    metric: Counter<string>,
+    private readonly metric: Counter<string>,
     private readonly child: { inc(value?: number): void },
   ) {
     registerDeferred(metric, this);
+  }
+
+  /** Flushes, then stops being collected. */
+  dispose(): void {
+    disposeDeferred(this.metric, this);
   }
 
   inc(by = 1): void {
@@ -234,11 +255,16 @@ export class DeferredCounter implements Flushable {
 /** A labelled gauge child whose value is read from `read()` when scraped, never on the hot path. */
 export class SampledGauge implements Flushable {
   constructor(
-    metric: Gauge<string>,
+    private readonly metric: Gauge<string>,
     private readonly child: { set(value: number): void },
     private readonly read: () => number,
   ) {
     registerDeferred(metric, this);
+  }
+
+  /** Sets the last value, then stops being read (and stops holding what `read` refers to). */
+  dispose(): void {
+    disposeDeferred(this.metric, this);
   }
 
   flush(): void {

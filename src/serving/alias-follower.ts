@@ -30,8 +30,15 @@ export function followAlias(
     const bytes = await registry.ctx.blobs.get(resolved.artifactKey);
     verifyBytes(bytes, resolved.sha256, `${modelName}/${version}`);
     const { session } = await createSession(ort, bytes, { ...options, executionProviders: [model.provider] }, events, `${modelName}/${version}`);
-    // Warm the new session before it takes traffic.
-    await warmupSession(ort, session, model.signature);
+    // Warm the new session before it takes traffic; one that cannot run is released, not kept.
+    if ((options as { warmup?: boolean }).warmup !== false) {
+      try {
+        await warmupSession(ort, session, model.signature);
+      } catch (err) {
+        await session.release().catch(() => undefined);
+        throw err;
+      }
+    }
     return session;
   };
 

@@ -29,6 +29,9 @@ export function instrument(model: ServedModel, metrics: MetricsRegistry, route =
   const previous = model.afterPredict;
   model.afterPredict = (tensors, outputs, seconds) => {
     if (children === undefined || children.version !== model.version) {
+      // A swap: the old version's recorders hand over what they hold and stop being collected.
+      children?.count.dispose();
+      children?.duration.dispose();
       const labels = { model: model.name, version: String(model.version ?? 'file'), route };
       children = { version: model.version, count: new DeferredCounter(predictions, predictions.labels(labels)), duration: new DeferredObserver(duration, labels) };
     }
@@ -37,14 +40,21 @@ export function instrument(model: ServedModel, metrics: MetricsRegistry, route =
     model.recordLatency(seconds);
     previous?.(tensors, outputs, seconds);
   };
-  new SampledGauge(queue, queue.labels({ model: model.name }), () => model.queueDepth);
+  const depth = new SampledGauge(queue, queue.labels({ model: model.name }), () => model.queueDepth);
   let batchChild: { version: number | null; sizes: DeferredObserver } | undefined;
   model.onBatch = (rows) => {
     if (batchChild === undefined || batchChild.version !== model.version) {
+      batchChild?.sizes.dispose();
       batchChild = { version: model.version, sizes: new DeferredObserver(batchSize, { model: model.name, version: String(model.version ?? 'file') }) };
     }
     batchChild.sizes.observe(rows);
   };
+  model.whenClosed(() => {
+    children?.count.dispose();
+    children?.duration.dispose();
+    batchChild?.sizes.dispose();
+    depth.dispose();
+  });
 }
 
 /** Feeds sampled predictions to a drift monitor as named columns. */

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { InvalidArgumentError, UnavailableError } from '../core/errors.js';
+import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../core/errors.js';
 import type { EventBus, MlopsEvents } from '../core/events.js';
 import type { ModelSignature } from '../registry/types.js';
 import { DynamicBatcher, type BatchingOptions, type Outputs } from './batcher.js';
@@ -38,7 +38,12 @@ export async function warmupSession(ort: OrtModule, session: InferenceSession, s
     const type = spec.elementType ?? 'float32';
     feeds[spec.name] = new ort.Tensor(type as 'float32', zeros(type, size) as Float32Array, dims);
   }
-  await session.run(feeds);
+  try {
+    await session.run(feeds);
+  } catch (err) {
+    const shapes = Object.entries(feeds).map(([name, t]) => `${name} [${t.dims.join(', ')}]`).join(', ');
+    throw new FailedPreconditionError(`Warmup failed: the model did not run on zeros shaped ${shapes} (${(err as Error).message?.split('\n')[0] ?? String(err)}); load it with warmup: false if it needs other inputs`, { cause: err });
+  }
 }
 
 /** Creates a session with the first execution provider that works. */
@@ -262,13 +267,17 @@ export class ServedModel {
     await warmupSession(this.ort, this.session, this.signature);
   }
 
-  /** Called when the model stops following its alias. */
-  onClose: (() => void) | undefined;
+  private readonly closers: Array<() => void> = [];
+
+  /** @internal Runs `fn` when the model closes (stop following an alias, unregister metrics). */
+  whenClosed(fn: () => void): void {
+    this.closers.push(fn);
+  }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.onClose?.();
+    for (const fn of this.closers.splice(0)) fn();
     this.listeners.clear();
     await this.session.release();
   }

@@ -86,13 +86,14 @@ export class Serving {
 
   /** The models loaded in this runtime and not closed, in load order. */
   list(): ServedModel[] {
-    for (const m of this.engine.models) if (m.isClosed) this.engine.models.delete(m);
     return [...this.engine.models];
   }
 
   /** The loaded model served under `name` (the most recently loaded one when several share it). */
   get(name: string): ServedModel | undefined {
-    return this.list().filter((m) => m.name === name).pop();
+    let found: ServedModel | undefined;
+    for (const m of this.engine.models) if (m.name === name) found = m;
+    return found;
   }
 
   /** Champion/challenger split by weight (sticky by key), optionally with a shadow. */
@@ -157,24 +158,34 @@ export class Serving {
     const label = version === null ? name : `${name}/${version}`;
     const { session, provider } = await createSession(ort, bytes, options, this.engine.events, label);
     const model = new ServedModel(ort, session, options.name ?? name, version, provider, signature, options.batching ?? {});
-    model.deterministic = options.deterministic ?? false;
-    if (options.warmup ?? true) await model.warmup();
-    instrument(model, this.engine.metrics);
-    if (joiner !== undefined) model.joiner = joiner;
-    if (options.log !== undefined) {
-      await this.engine.ready();
-      attachPredictionLog(model, options.log, this.engine.registry.ctx.sql, this.engine.events);
-    }
-    if (options.monitor !== undefined) attachMonitor(model, options.monitor);
-    if (typeof source === 'string' && (options.follow ?? true)) {
-      const ref = parseModelRef(source);
-      if ('alias' in ref && ref.alias !== 'latest') {
-        model.onClose = followAlias(ort, model, source, ref.name, ref.alias, this.engine.registry, this.engine.events, {
-          ...options,
-          pollIntervalMs: options.followIntervalMs ?? 1000,
-        });
+    try {
+      model.deterministic = options.deterministic ?? false;
+      if (options.warmup ?? true) await model.warmup();
+      instrument(model, this.engine.metrics);
+      if (joiner !== undefined) model.joiner = joiner;
+      if (options.log !== undefined) {
+        await this.engine.ready();
+        attachPredictionLog(model, options.log, this.engine.registry.ctx.sql, this.engine.events);
       }
+      if (options.monitor !== undefined) attachMonitor(model, options.monitor);
+      if (typeof source === 'string' && (options.follow ?? true)) {
+        const ref = parseModelRef(source);
+        if ('alias' in ref && ref.alias !== 'latest') {
+          model.whenClosed(
+            followAlias(ort, model, source, ref.name, ref.alias, this.engine.registry, this.engine.events, {
+              ...options,
+              pollIntervalMs: options.followIntervalMs ?? 1000,
+            }),
+          );
+        }
+      }
+    } catch (err) {
+      // Nothing half-loaded stays behind: the session is released and the metrics unregistered.
+      await model.close();
+      throw err;
     }
+    const models = this.engine.models;
+    model.whenClosed(() => models.delete(model));
     this.engine.models.add(model);
     return model;
   }

@@ -131,6 +131,15 @@ describe('the mlops command (built binary in a child process)', () => {
     const shifted = mlops('drift', 'report', '--reference', ref, '--current', cur, '--fail-on-drift');
     expect(shifted.code).toBe(1);
     expect(shifted.stdout).toMatch(/ret\s+ks\s+.*DRIFT/);
+    // A missing file is NOT_FOUND whether it would have been CSV or JSON, naming the flag and the path.
+    for (const missing of [join(dir.path, 'gone.csv'), join(dir.path, 'gone.json')]) {
+      const r = mlops('drift', 'report', '--reference', ref, '--current', missing, '--json');
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.stderr.trim().split('\n').pop()!)).toMatchObject({ error: { code: 'NOT_FOUND', message: expect.stringContaining(`--current ${JSON.stringify(missing)}`) } });
+    }
+    const ragged = join(dir.path, 'ragged.csv');
+    writeFileSync(ragged, 'ret,side\n1,buy\n2\n');
+    expect(mlops('drift', 'report', '--reference', ragged, '--current', ref).stderr).toContain(`Invalid --reference ${JSON.stringify(ragged)} line 3: 1 cells, the header has 2`);
   });
 
   it('runs the server until SIGTERM', async () => {

@@ -86,3 +86,14 @@ export async function freeWidthModel(): Promise<Uint8Array> {
     output: [vi('Z', FLOAT, ['batch', 'w'])],
   });
 }
+
+/** Y = reshape(X, [-1, 3]): runs only when a row's width is a multiple of 3, so warmup on [1, 1] zeros fails. */
+export async function reshapeModel(): Promise<Uint8Array> {
+  return encode({
+    name: 'reshape',
+    node: [{ opType: 'Reshape', input: ['X', 'S'], output: ['Y'] }],
+    initializer: [{ name: 'S', dims: [2], dataType: INT64, int64Data: [-1, 3] }],
+    input: [vi('X', FLOAT, ['batch', 'n'])],
+    output: [vi('Y', FLOAT, ['rows', 3])],
+  });
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useEmbeddedRuntime } from '../helpers/embedded-runtime.js';
-import { freeWidthModel, int64Model, multiInputModel } from '../helpers/onnx-models.js';
+import { deferredRecorders } from '../../src/core/metrics.js';
+import { freeWidthModel, int64Model, multiInputModel, reshapeModel } from '../helpers/onnx-models.js';
 
 describe('models with several inputs and with int64 tensors', () => {
   const runtime = useEmbeddedRuntime();
@@ -33,6 +34,36 @@ describe('models with several inputs and with int64 tensors', () => {
     expect(values).toEqual([[2, 2], [3, 3, 3], 'INTERNAL', [4, 4], [5, 5, 5]]);
     // One run per shape; widths 2 and 3 were never joined into one tensor (stats count runs that succeeded).
     expect(model.stats).toMatchObject({ batches: 2, requests: 4, rows: 4 });
+  });
+
+  it('refuses a model that cannot warm up, naming the shapes tried, and leaves nothing loaded', async () => {
+    const { ml } = runtime;
+    const bytes = await reshapeModel();
+    const loaded = ml.serving.list().length;
+    await expect(ml.serving.load({ bytes, name: 'reshape' })).rejects.toMatchObject({ code: 'FAILED_PRECONDITION', message: expect.stringMatching(/Warmup failed.*X \[1, 1\].*warmup: false/) });
+    expect(ml.serving.list()).toHaveLength(loaded);
+    const cold = await ml.serving.load({ bytes, name: 'reshape' }, { warmup: false });
+    const out = await cold.predict({ X: { data: new Float32Array(6).fill(1), dims: [1, 6] } });
+    expect(out.Y!.dims).toEqual([2, 3]);
+    await cold.close();
+  });
+
+  it('unregisters a model\'s metric recorders when it closes, after handing over their counts', async () => {
+    const { ml } = runtime;
+    const bytes = await multiInputModel();
+    const predictions = ml.metrics.registry.getSingleMetric('mlops_predictions_total');
+    const depth = ml.metrics.registry.getSingleMetric('mlops_queue_depth');
+    const before = { predictions: predictions === undefined ? 0 : deferredRecorders(predictions), depth: depth === undefined ? 0 : deferredRecorders(depth) };
+    for (let i = 0; i < 5; i++) {
+      const model = await ml.serving.load({ bytes, name: 'churn' });
+      await model.predict({ A: [[1, 0]], B: [[0, 0, 1]] });
+      await model.close();
+    }
+    const after = ml.metrics.registry.getSingleMetric('mlops_predictions_total')!;
+    expect(deferredRecorders(after)).toBe(before.predictions);
+    expect(deferredRecorders(ml.metrics.registry.getSingleMetric('mlops_queue_depth')!)).toBe(before.depth);
+    // Nothing was scraped before the closes, and all five predictions are still counted.
+    expect(await ml.metrics.text()).toMatch(/mlops_predictions_total\{model="churn",version="file",route="default"\} 5/);
   });
 
   it('converts numbers to int64 and returns int64 outputs as BigInt64Array', async () => {

@@ -6,13 +6,17 @@ import type { Command } from '../command.js';
 import { print, progress, table } from '../output.js';
 import { openRuntime, withRuntime } from '../runtime-options.js';
 
-export async function readJsonFile(path: string, field: string): Promise<unknown> {
-  let text: string;
+/** A file named by a flag, as text; NOT_FOUND names the flag and the path when it cannot be read. */
+export async function readTextFile(path: string, field: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (err) {
     throw new NotFoundError(`Cannot read ${field} ${JSON.stringify(path)}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+export async function readJsonFile(path: string, field: string): Promise<unknown> {
+  const text = await readTextFile(path, field);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {

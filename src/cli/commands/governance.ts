@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { parse } from '../args.js';
 import type { Command } from '../command.js';
 import { print, table } from '../output.js';
-import { readJsonFile } from './features.js';
+import { readJsonFile, readTextFile } from './features.js';
 import { withRuntime } from '../runtime-options.js';
 
 export const auditVerify: Command = {
@@ -19,13 +18,13 @@ export const auditVerify: Command = {
 };
 
 /** Rows from a CSV file with a header line; numeric cells become numbers. */
-function parseCsv(text: string, path: string): Array<Record<string, unknown>> {
+function parseCsv(text: string, source: string): Array<Record<string, unknown>> {
   const lines = text.split(/\r?\n/).filter((l) => l.trim().length > 0);
   const header = lines[0]?.split(',').map((h) => h.trim());
-  if (header === undefined || header.length === 0) throw new InvalidArgumentError(`Invalid ${path}: no header line`);
+  if (header === undefined || header.length === 0) throw new InvalidArgumentError(`Invalid ${source}: no header line`);
   return lines.slice(1).map((line, i) => {
     const cells = line.split(',');
-    if (cells.length !== header.length) throw new InvalidArgumentError(`Invalid ${path} line ${i + 2}: ${cells.length} cells, the header has ${header.length}`);
+    if (cells.length !== header.length) throw new InvalidArgumentError(`Invalid ${source} line ${i + 2}: ${cells.length} cells, the header has ${header.length}`);
     return Object.fromEntries(header.map((h, j) => {
       const c = (cells[j] ?? '').trim();
       return [h, c === '' ? null : Number.isFinite(Number(c)) ? Number(c) : c];
@@ -34,7 +33,7 @@ function parseCsv(text: string, path: string): Array<Record<string, unknown>> {
 }
 
 async function readData(path: string, field: string): Promise<Array<Record<string, unknown>> | Record<string, unknown[]>> {
-  if (path.endsWith('.csv')) return parseCsv(await readFile(path, 'utf8').catch((err: Error) => Promise.reject(new InvalidArgumentError(`Cannot read ${field} ${JSON.stringify(path)}: ${err.message}`))), path);
+  if (path.endsWith('.csv')) return parseCsv(await readTextFile(path, field), `${field} ${JSON.stringify(path)}`);
   const data = await readJsonFile(path, field);
   if (Array.isArray(data) || (data !== null && typeof data === 'object')) return data as Array<Record<string, unknown>>;
   throw new InvalidArgumentError(`Invalid ${field} ${JSON.stringify(path)}: expected rows (a list of objects) or columns (an object of lists)`);
@@ -50,8 +49,8 @@ export const driftReport: Command = {
     const p = parse(argv, { reference: { type: 'string' }, current: { type: 'string' }, 'fail-on-drift': { type: 'boolean' } });
     if (p.values.reference === undefined) throw new InvalidArgumentError('Invalid --reference: give a .csv or .json file');
     if (p.values.current === undefined) throw new InvalidArgumentError('Invalid --current: give a .csv or .json file');
-    const reference = await readData(p.values.reference, 'reference');
-    const current = await readData(p.values.current, 'current');
+    const reference = await readData(p.values.reference, '--reference');
+    const current = await readData(p.values.current, '--current');
     const r = await withRuntime(p, async (ml) => ml.monitoring.compare(reference, current));
     print(o, r, () =>
       table(
