@@ -6,7 +6,9 @@ import { EVENT_TS_FIELD, onlineKey, type FeaturesContext, type FeaturesOptions }
 import { applyDefinitions, joinKeysOf, loadDefinitions, type Definitions } from './definitions.js';
 import { historicalJoin } from './historical.js';
 import { ingestStream, type IngestOptions, type IngestStats, type StreamMessage } from './ingest.js';
+import type { KvHashRead } from '../adapters/kv/types.js';
 import { materializeView } from './materialize.js';
+import { rowBuilder, type RowBuilder } from './row-builder.js';
 import { checkJoinKeyValue, parseRef, parseTimestamp } from './parse.js';
 import { sqlValue, validateRows } from './rows.js';
 import { FEATURES_MODULE, featuresMigrations, offlineTable } from './schema.js';
@@ -43,8 +45,12 @@ interface OnlinePlan {
   views: FeatureView[];
   perView: Array<{ view: FeatureView; keys: JoinKey[]; fields: string[] }>;
   layout: Array<{ ref: string; viewIndex: number; field: number }>;
-  valuesTemplate: Record<string, unknown>;
-  statusTemplate: Record<string, OnlineStatus>;
+  /** The layout as parallel arrays, read in the per-value loop. */
+  layoutViews: Int32Array;
+  layoutFields: Int32Array;
+  /** Rows keyed by the refs, from values in ref order: one builder for values, one for statuses, so each keeps its own object shape. */
+  buildValues: RowBuilder;
+  buildStatus: RowBuilder;
 }
 
 /** Shared by every principal's view of one runtime. */
@@ -208,20 +214,24 @@ export class FeaturesEngine {
       throw new InvalidArgumentError('Invalid getOnline: expected { features | featureService, entities: [...] }');
     }
     const resolved = await this.resolveRefs(request);
-    const { views, perView, layout, valuesTemplate, statusTemplate } = this.onlinePlan(resolved);
+    const { views, perView, layoutViews, layoutFields, buildValues, buildStatus } = this.onlinePlan(resolved);
     // One read per (entity, view): the fields asked for, or the whole view when the near cache is on.
-    const plan = request.entities.map((entity, i) => {
+    const entities = request.entities;
+    const perEntity = perView.length;
+    const flat = new Array<KvHashRead>(entities.length * perEntity);
+    for (let i = 0; i < entities.length; i++) {
+      const entity = entities[i];
       if (entity === null || typeof entity !== 'object') throw new InvalidArgumentError(`Invalid entities[${i}]: expected an object of join keys`);
-      return perView.map(({ view, keys, fields }) => {
+      for (let j = 0; j < perEntity; j++) {
+        const { view, keys, fields } = perView[j] as (typeof perView)[number];
         const keyValues = keys.map((k) => checkJoinKeyValue(entity[k.name], k, `entities[${i}].${k.name}`));
-        return { view, key: onlineKey(view.name, keyValues), fields };
-      });
-    });
+        flat[i * perEntity + j] = { key: onlineKey(view.name, keyValues), fields };
+      }
+    }
     const now = this.ctx.clock.now();
-    const flat = plan.flat();
     let results: Array<Array<string | null>>;
     if (this.near === undefined) {
-      results = await this.ctx.kv.hmgetMany(flat.map((p) => ({ key: p.key, fields: p.fields })));
+      results = await this.ctx.kv.hmgetMany(flat);
     } else {
       const near = this.near;
       const cachedValues: Array<Array<string | null> | undefined> = flat.map((p) => {
@@ -230,7 +240,7 @@ export class FeaturesEngine {
       });
       const misses = flat.map((p, i) => ({ p, i })).filter(({ i }) => cachedValues[i] === undefined);
       if (misses.length > 0) {
-        const fetched = await this.ctx.kv.hmgetMany(misses.map(({ p }) => ({ key: p.key, fields: p.fields })));
+        const fetched = await this.ctx.kv.hmgetMany(misses.map(({ p }) => p));
         misses.forEach(({ p, i }, j) => {
           const values = fetched[j] as Array<string | null>;
           cachedValues[i] = values;
@@ -239,33 +249,41 @@ export class FeaturesEngine {
       }
       results = cachedValues as Array<Array<string | null>>;
     }
-    const perEntity = views.length;
     const tallies = views.map((v) => this.tallyOf(v.name));
-    const rows = plan.map((_, e) => {
-      const values = { ...valuesTemplate };
-      const status = { ...statusTemplate };
-      const stale = views.map((v, j) => {
-        const got = results[e * perEntity + j] as Array<string | null>;
+    const stale = new Uint8Array(perEntity);
+    const width = layoutViews.length;
+    const values = new Array<unknown>(width);
+    const status = new Array<OnlineStatus>(width);
+    const rows = new Array<OnlineResult['rows'][number]>(entities.length);
+    for (let e = 0; e < entities.length; e++) {
+      const base = e * perEntity;
+      for (let j = 0; j < perEntity; j++) {
+        const got = results[base + j] as Array<string | null>;
         const ts = got[got.length - 1];
-        const old = v.ttlMs > 0 && now - Number(ts) > v.ttlMs;
+        const v = views[j] as FeatureView;
         const tally = tallies[j] as OnlineTally;
+        const old = v.ttlMs > 0 && now - Number(ts) > v.ttlMs;
+        stale[j] = old ? 1 : 0;
         if (ts === null || ts === undefined) tally.misses += 1;
         else if (old) tally.stale += 1;
         else tally.hits += 1;
-        return old;
-      });
-      for (let k = 0; k < layout.length; k++) {
-        const { ref, viewIndex, field } = layout[k] as (typeof layout)[number];
-        const value = decodeValue((results[e * perEntity + viewIndex] as Array<string | null>)[field]);
-        if (value === null) continue;
-        if (stale[viewIndex]) status[ref] = 'OUTSIDE_MAX_AGE';
-        else {
-          values[ref] = value;
-          status[ref] = 'PRESENT';
+      }
+      for (let k = 0; k < width; k++) {
+        const j = layoutViews[k] as number;
+        const value = decodeValue((results[base + j] as Array<string | null>)[layoutFields[k] as number]);
+        if (value === null) {
+          values[k] = null;
+          status[k] = 'NOT_FOUND';
+        } else if (stale[j] === 1) {
+          values[k] = null;
+          status[k] = 'OUTSIDE_MAX_AGE';
+        } else {
+          values[k] = value;
+          status[k] = 'PRESENT';
         }
       }
-      return { values, status };
-    });
+      rows[e] = { values: buildValues(values), status: buildStatus(status) as Record<string, OnlineStatus> };
+    }
     this.readDuration.observe({ op: 'online' }, (performance.now() - started) / 1000);
     return { rows };
   }
@@ -305,9 +323,9 @@ export class FeaturesEngine {
       const viewIndex = views.findIndex((v) => v.name === ref.slice(0, i));
       return { ref, viewIndex, field: (perView[viewIndex] as { fields: string[] }).fields.indexOf(ref.slice(i + 1)) };
     });
-    const valuesTemplate: Record<string, unknown> = Object.fromEntries(refs.map((r) => [r, null]));
-    const statusTemplate: Record<string, OnlineStatus> = Object.fromEntries(refs.map((r) => [r, 'NOT_FOUND' as OnlineStatus]));
-    plan = { refs, views, perView, layout, valuesTemplate, statusTemplate };
+    const layoutViews = Int32Array.from(layout, (l) => l.viewIndex);
+    const layoutFields = Int32Array.from(layout, (l) => l.field);
+    plan = { refs, views, perView, layout, layoutViews, layoutFields, buildValues: rowBuilder(refs), buildStatus: rowBuilder(refs) };
     this.onlinePlans.set(resolved, plan);
     return plan;
   }
