@@ -73,6 +73,29 @@ export class DynamicBatcher {
     return this.queuedRows;
   }
 
+  /** Session runs in flight (batches, batch-1 runs and oversized requests). */
+  private active = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  /** Resolves once nothing is queued or running: everything accepted so far has been answered. */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    return this.active === 0 && this.queue.length === 0;
+  }
+
+  private started(): void {
+    this.active += 1;
+  }
+
+  private ended(): void {
+    this.active -= 1;
+    if (this.idleWaiters.length > 0 && this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
   /**
    * Sees each request's outputs before its caller does (metrics, logging), without costing the caller
    * another promise turn; `seconds` runs from `started` given to submit().
@@ -127,6 +150,7 @@ export class DynamicBatcher {
   private async runNow(tensors: Record<string, Tensor>, rows: number, started: number): Promise<Outputs> {
     // An async method rather than .then() callbacks: no closures made per call on the batch-1 path.
     this.running = true;
+    this.started();
     const session = this.session();
     this.track?.(session, 1);
     try {
@@ -144,6 +168,7 @@ export class DynamicBatcher {
       this.track?.(session, -1);
       this.running = false;
       if (this.queue.length > 0) this.schedule();
+      this.ended();
     }
   }
 
@@ -209,6 +234,7 @@ export class DynamicBatcher {
   /** One session run for a batch; every caller in it gets its rows or the batch's error. Never rejects. */
   private async runBatch(batch: Pending[]): Promise<void> {
     const started = performance.now();
+    this.started();
     const session = this.session();
     this.track?.(session, 1);
     try {
@@ -230,6 +256,7 @@ export class DynamicBatcher {
       else this.split(batch, rows, outputs, now);
     } finally {
       this.track?.(session, -1);
+      this.ended();
     }
   }
 

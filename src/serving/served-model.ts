@@ -191,6 +191,11 @@ export class ServedModel {
    * which is released when the last of them is done.
    */
   swapTo(session: InferenceSession, version: number, reason: SwapEvent['reason']): void {
+    if (this.closed) {
+      // Closing: the new session will never serve.
+      void session.release().catch(() => undefined);
+      return;
+    }
     const old = this.session;
     const runs = this.runs;
     const from = this.currentVersion;
@@ -248,7 +253,7 @@ export class ServedModel {
   predict(inputs: PredictInputs | { entities: Array<Record<string, unknown>> }): Promise<Outputs> {
     // Not async: the batch-1 path costs one promise turn beyond session.run, not three.
     try {
-      if (this.closed) throw new InvalidArgumentError(`Model ${this.name} is closed`);
+      if (this.closed) throw new UnavailableError(`Model ${this.name} is closed`);
       if (this.unavailable !== undefined) throw new UnavailableError(this.unavailable);
       if (this.joiner !== undefined && inputs !== null && typeof inputs === 'object' && !Array.isArray(inputs) && !ArrayBuffer.isView(inputs) && 'entities' in inputs && Array.isArray(inputs.entities)) {
         const joiner = this.joiner;
@@ -274,11 +279,21 @@ export class ServedModel {
     this.closers.push(fn);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const fn of this.closers.splice(0)) fn();
-    this.listeners.clear();
-    await this.session.release();
+  private closing: Promise<void> | undefined;
+
+  /**
+   * Stops taking requests (predict() then fails with UNAVAILABLE), answers every request already
+   * accepted, then releases the session and what the model registered. Calling it again waits for
+   * the same close.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      await this.batcher.whenIdle();
+      for (const fn of this.closers.splice(0)) fn();
+      this.listeners.clear();
+      await this.session.release();
+    })();
+    return this.closing;
   }
 }

@@ -100,6 +100,21 @@ describe('serving ONNX models in process', () => {
     expect(served.stats.batches).toBeLessThan(16);
   });
 
+  it('answers every request accepted before close(), then refuses new ones', async () => {
+    for (const maxDelayMicros of [0, 2000]) {
+      const model = await ml.serving.load({ bytes, name: `closing-${maxDelayMicros}` }, { batching: { maxDelayMicros, maxBatchSize: 4 } });
+      const requests = Array.from({ length: 20 }, (_, i) => rows(500 + i, 1));
+      const pending = requests.map((r) => model.predict(r));
+      const closed = model.close();
+      await expect(model.predict(requests[0]!)).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('is closed') });
+      const results = await Promise.all(pending);
+      results.forEach((out, i) => expectClose(out.Y!.data, requests[i]!.map(reference)));
+      await closed;
+      await model.close(); // again: the same close
+      expect(ml.serving.list()).not.toContain(model);
+    }
+  });
+
   it('answers UNAVAILABLE when the queue is full instead of growing without bound', async () => {
     const model = await ml.serving.load({ bytes, name: 'small-queue' }, { batching: { maxBatchSize: 4, maxQueueRows: 8, maxDelayMicros: 5000 } });
     const data = rows(7, 1);
