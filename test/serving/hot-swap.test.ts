@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as ort from 'onnxruntime-node';
 import { buildMlp, createMlops, type Mlops, type SwapEvent } from '../../src/index.js';
 import { tempDir } from '../helpers/services.js';
 
@@ -30,6 +31,7 @@ describe('hot swap by alias', () => {
   });
 
   it('follows three alias moves under continuous load without a failed request, then falls back on revocation', async () => {
+    const release = vi.spyOn(ort.InferenceSession.prototype, 'release');
     const model = await ml.serving.load('swap@champion', { batching: { maxBatchSize: 32, maxDelayMicros: 100 } });
     const swaps: SwapEvent[] = [];
     model.on('swap', (e) => swaps.push(e));
@@ -74,7 +76,12 @@ describe('hot swap by alias', () => {
       [4, 3, 'revoked-fallback'],
     ]);
     expect(Math.round((await model.predict([[0, 0]])).Y!.data[0] as number)).toBe(3);
+    // Each swapped-out session was released once its last batch finished; close releases the fifth.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(release).toHaveBeenCalledTimes(4);
     await model.close();
+    expect(release).toHaveBeenCalledTimes(5);
+    release.mockRestore();
   });
 });
 
