@@ -31,7 +31,7 @@ describe('hot swap by alias', () => {
   });
 
   it('follows three alias moves under continuous load without a failed request, then falls back on revocation', async () => {
-    const release = vi.spyOn(ort.InferenceSession.prototype, 'release');
+    const release = vi.spyOn((ort.InferenceSession as unknown as { prototype: ort.InferenceSession }).prototype, 'release');
     const model = await ml.serving.load('swap@champion', { batching: { maxBatchSize: 32, maxDelayMicros: 100 } });
     const swaps: SwapEvent[] = [];
     model.on('swap', (e) => swaps.push(e));
