@@ -105,12 +105,48 @@ function unwrap(results: RedisPipelineResult, what: string): unknown[] {
   });
 }
 
+/** A cluster node's address (ioredis keeps it in `options`), to order masters the same way on every call. */
+function address(node: RedisLike): string {
+  const o = (node as { options?: { host?: string; port?: number } }).options;
+  return `${o?.host ?? ''}:${String(o?.port ?? '').padStart(5, '0')}`;
+}
+
 class RedisKvStore implements KvStore {
+  /**
+   * On a Redis Cluster every key of a pipeline must hash to one slot (ioredis refuses the rest before
+   * sending, and multi-key DEL answers CROSSSLOT). Each key then gets its own pipeline, all sent at
+   * once: ioredis routes each to its node and writes them without waiting, and a cluster pipeline is
+   * never atomic across keys anyway.
+   */
+  private readonly cluster: boolean;
+
   constructor(
     private readonly client: RedisLike,
     private readonly owned: boolean,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.cluster = client.isCluster === true;
+  }
+
+  /**
+   * Runs one group of commands per item, in one pipeline (or one per item on a cluster), and returns
+   * every command's reply in order; the first error is mapped and thrown.
+   */
+  private async pipelined<T>(items: readonly T[], add: (pipeline: RedisPipeline, item: T) => void, what: string): Promise<unknown[]> {
+    const run = async (group: readonly T[]): Promise<unknown[]> => {
+      const pipeline = this.client.pipeline();
+      for (const item of group) add(pipeline, item);
+      let results: RedisPipelineResult;
+      try {
+        results = await pipeline.exec();
+      } catch (err) {
+        throw mapRedisError(err, what);
+      }
+      return unwrap(results, what);
+    };
+    if (!this.cluster) return run(items);
+    return (await Promise.all(items.map((item) => run([item])))).flat();
+  }
 
   async hset(key: string, fields: Readonly<Record<string, string>>, options: { ttlMs?: number } = {}): Promise<void> {
     checkKey(key);
@@ -128,19 +164,16 @@ class RedisKvStore implements KvStore {
     checkWrites(writes);
     checkOrderedWrites(writes, orderField);
     if (writes.length === 0) return [];
-    const pipeline = this.client.pipeline();
-    for (const w of writes) {
-      const args: string[] = [];
-      for (const [f, v] of Object.entries(w.fields)) args.push(f, v);
-      pipeline.eval(HSET_IF_NEWER, 1, this.prefix + w.key, orderField, String(w.order), String(w.ttlMs ?? 0), ...args);
-    }
-    let results: RedisPipelineResult;
-    try {
-      results = await pipeline.exec();
-    } catch (err) {
-      throw mapRedisError(err, 'hsetManyIfNewer');
-    }
-    return unwrap(results, 'hsetManyIfNewer').map((r) => Number(r) === 1);
+    const replies = await this.pipelined(
+      writes,
+      (pipeline, w) => {
+        const args: string[] = [];
+        for (const [f, v] of Object.entries(w.fields)) args.push(f, v);
+        pipeline.eval(HSET_IF_NEWER, 1, this.prefix + w.key, orderField, String(w.order), String(w.ttlMs ?? 0), ...args);
+      },
+      'hsetManyIfNewer',
+    );
+    return replies.map((r) => Number(r) === 1);
   }
 
   async hget(key: string, fields: readonly string[]): Promise<Array<string | null>> {
@@ -160,25 +193,15 @@ class RedisKvStore implements KvStore {
       checkKey(only?.key, 'reads[0].key');
       return [only.fields.length === 0 ? [] : await this.call('hmgetMany', () => this.client.hmget(this.prefix + only.key, ...only.fields))];
     }
-    const pipeline = this.client.pipeline();
-    let queued = 0;
+    const queued: KvHashRead[] = [];
     for (let i = 0; i < reads.length; i++) {
       const r = reads[i] as KvHashRead;
       checkKey(r?.key, `reads[${i}].key`);
-      if (r.fields.length > 0) {
-        pipeline.hmget(this.prefix + r.key, ...r.fields);
-        queued += 1;
-      }
+      if (r.fields.length > 0) queued.push(r);
     }
-    if (queued === 0) return reads.map(() => []);
-    let results: RedisPipelineResult;
-    try {
-      results = await pipeline.exec();
-    } catch (err) {
-      throw mapRedisError(err, 'hmgetMany');
-    }
-    const values = unwrap(results, 'hmgetMany') as Array<Array<string | null>>;
-    if (queued === reads.length) return values;
+    if (queued.length === 0) return reads.map(() => []);
+    const values = (await this.pipelined(queued, (pipeline, r) => pipeline.hmget(this.prefix + r.key, ...r.fields), 'hmgetMany')) as Array<Array<string | null>>;
+    if (queued.length === reads.length) return values;
     let next = 0;
     return reads.map((r) => (r.fields.length > 0 ? (values[next++] as Array<string | null>) : []));
   }
@@ -213,15 +236,18 @@ class RedisKvStore implements KvStore {
   async delete(keys: readonly string[]): Promise<number> {
     keys.forEach((k, i) => checkKey(k, `keys[${i}]`));
     if (keys.length === 0) return 0;
-    return this.call('delete', () => this.client.del(...keys.map((k) => this.prefix + k)));
+    if (!this.cluster) return this.call('delete', () => this.client.del(...keys.map((k) => this.prefix + k)));
+    const counts = await Promise.all(keys.map((k) => this.call('delete', () => this.client.del(this.prefix + k))));
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   async scan(prefix: string, options: { cursor?: string; count?: number } = {}): Promise<KvScanPage> {
     if (typeof prefix !== 'string') throw new InvalidArgumentError('Invalid prefix: must be a string');
     const count = checkScanCount(options.count);
+    const match = `${escapeGlob(this.prefix + prefix)}*`;
+    if (this.cluster) return this.scanCluster(match, count, options.cursor);
     const cursor = options.cursor ?? '0';
     if (!/^\d+$/.test(cursor)) throw new InvalidArgumentError(`Invalid cursor: ${JSON.stringify(cursor)}`);
-    const match = `${escapeGlob(this.prefix + prefix)}*`;
     const keys: string[] = [];
     let next = cursor;
     // SCAN's COUNT is a hint of work, not of results: keep going until a page has keys or the end.
@@ -231,6 +257,26 @@ class RedisKvStore implements KvStore {
       for (const k of found) keys.push(k.slice(this.prefix.length));
     } while (next !== '0' && keys.length === 0);
     return next === '0' ? { keys } : { keys, nextCursor: next };
+  }
+
+  /** SCAN on a cluster: each master in turn (ordered by address); the cursor is `<master>:<its cursor>`. */
+  private async scanCluster(match: string, count: number, cursor = '0:0'): Promise<KvScanPage> {
+    const parsed = /^(\d+):(\d+)$/.exec(cursor);
+    if (parsed === null) throw new InvalidArgumentError(`Invalid cursor: ${JSON.stringify(cursor)} (a cluster cursor is <master>:<cursor>)`);
+    const masters = (this.client.nodes?.('master') ?? []).slice().sort((a, b) => address(a).localeCompare(address(b)));
+    let node = Number(parsed[1]);
+    let next = parsed[2] as string;
+    const keys: string[] = [];
+    while (node < masters.length && keys.length === 0) {
+      const master = masters[node] as RedisLike;
+      const [after, found] = await this.call('scan', () => master.scan(next, 'MATCH', match, 'COUNT', count));
+      for (const k of found) keys.push(k.slice(this.prefix.length));
+      if (after === '0') {
+        node += 1;
+        next = '0';
+      } else next = after;
+    }
+    return node >= masters.length ? { keys } : { keys, nextCursor: `${node}:${next}` };
   }
 
   async close(): Promise<void> {
@@ -243,20 +289,16 @@ class RedisKvStore implements KvStore {
   }
 
   private async writeAll(writes: readonly KvHashWrite[], what: string): Promise<void> {
-    const pipeline: RedisPipeline = this.client.pipeline();
-    for (const w of writes) {
-      const args: string[] = [];
-      for (const [f, v] of Object.entries(w.fields)) args.push(f, v);
-      pipeline.hset(this.prefix + w.key, ...args);
-      if (w.ttlMs !== undefined) pipeline.pexpire(this.prefix + w.key, w.ttlMs);
-    }
-    let results: RedisPipelineResult;
-    try {
-      results = await pipeline.exec();
-    } catch (err) {
-      throw mapRedisError(err, what);
-    }
-    unwrap(results, what);
+    await this.pipelined(
+      writes,
+      (pipeline, w) => {
+        const args: string[] = [];
+        for (const [f, v] of Object.entries(w.fields)) args.push(f, v);
+        pipeline.hset(this.prefix + w.key, ...args);
+        if (w.ttlMs !== undefined) pipeline.pexpire(this.prefix + w.key, w.ttlMs);
+      },
+      what,
+    );
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {

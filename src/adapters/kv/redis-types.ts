@@ -17,10 +17,14 @@ export interface RedisLike {
   pexpire(key: string, ms: number): Promise<number>;
   pttl(key: string): Promise<number>;
   del(...keys: string[]): Promise<number>;
-  scan(cursor: string, ...args: Array<string | number>): Promise<[string, string[]]>;
+  scan(cursor: string, matchToken: 'MATCH', pattern: string, countToken: 'COUNT', count: number): Promise<[string, string[]]>;
   connect?(): Promise<void>;
   quit(): Promise<unknown>;
   disconnect(): void;
   status?: string;
   on?(event: 'error', listener: (err: Error) => void): unknown;
+  /** True for an ioredis `Cluster`. */
+  isCluster?: boolean;
+  /** An ioredis `Cluster`'s master nodes (SCAN runs on each). */
+  nodes?(role: 'master'): RedisLike[];
 }
