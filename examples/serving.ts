@@ -10,7 +10,8 @@ try {
   const name = `serving-example-${Date.now()}`;
   await author.registry.createRegisteredModel({ name });
   for (const [v, bias] of [[1, 0.1], [2, -0.2]] as const) {
-    await author.registry.createModelVersion({ name, source: { bytes: await buildLogisticRegression([0.8, -0.3, 0.1], bias) } });
+    // Column names go into the version's signature: predict() then also takes records by name.
+    await author.registry.createModelVersion({ name, source: { bytes: await buildLogisticRegression([0.8, -0.3, 0.1], bias) }, columns: ['ret_5m', 'vol_1h', 'spread'] });
     await author.registry.requestApproval(name, v);
     await reviewer.registry.approve(name, v);
   }
@@ -24,6 +25,10 @@ try {
   // Concurrent callers are batched together; each gets its own rows back.
   const outputs = await Promise.all(Array.from({ length: 100 }, (_, i) => model.predict([[i / 100, 0.5, -0.2]])));
   console.log(`100 predictions in ${model.stats.batches} session run(s); first p(up) = ${(outputs[0]!.Y!.data[0] as number).toFixed(4)}`);
+
+  // Records keyed by column name, in any key order; a missing or unknown column is named in the error.
+  const byName = await model.predict([{ spread: -0.2, ret_5m: 0.5, vol_1h: 0.5 }]);
+  console.log(`by column name: p(up) = ${(byName.Y!.data[0] as number).toFixed(4)}`);
 
   // Moving the alias swaps the served version without dropping a request.
   model.on('swap', (e) => console.log(`swapped v${e.from} -> v${e.to} (${e.reason})`));

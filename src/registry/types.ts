@@ -15,6 +15,8 @@ export interface TensorSpec {
   shape: Array<number | string | null> | null;
   /** For non-tensors, ONNX's type in words, e.g. `seq(map(int64,float32))`. */
   typeDescription?: string;
+  /** For a [rows, columns] input: the name of each column, so predict() takes records keyed by name. */
+  columns?: string[];
 }
 
 export interface ModelSignature {
@@ -90,4 +92,9 @@ export interface CreateModelVersionInput {
   tags?: Record<string, string>;
   /** `onnx` (default): the artifact must be a valid ONNX model and its signature is read. */
   format?: 'onnx' | 'opaque';
+  /**
+   * Column (feature) names of the model's 2-D inputs, stored in the signature: a list for a model
+   * with one input, or `{ <input>: [names] }`. predict() then takes records keyed by these names.
+   */
+  columns?: string[] | Record<string, string[]>;
 }

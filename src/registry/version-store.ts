@@ -10,6 +10,7 @@ import { parseFilter, parseOrderBy } from '../tracking/search/parser.js';
 import { bumpChanges, modelId, type RegistryContext } from './context.js';
 import { checkDescription, checkTagMap } from './model-store.js';
 import { checkModelName, checkVersion } from './names.js';
+import { withColumns } from './columns.js';
 import { readOnnxSignature } from './onnx-signature.js';
 import type { CreateModelVersionInput, ModelSignature, ModelVersion } from './types.js';
 import { VERSION_SELECT, hydrateVersions, type VersionRow } from './version-rows.js';
@@ -56,7 +57,9 @@ export class VersionStore {
     if (format !== 'onnx' && format !== 'opaque') throw new InvalidArgumentError(`Invalid format: ${JSON.stringify(format)} must be "onnx" or "opaque"`);
     const { bytes, source, runId } = await this.readSource(input.source);
     // Validate before anything is written: a bad file never becomes a version.
-    const signature: ModelSignature | null = format === 'onnx' ? await readOnnxSignature(bytes) : null;
+    const read: ModelSignature | null = format === 'onnx' ? await readOnnxSignature(bytes) : null;
+    if (read === null && input.columns !== undefined) throw new InvalidArgumentError('Invalid columns: an opaque artifact has no signature to name columns in');
+    const signature = read === null ? null : withColumns(read, input.columns);
     const digest = sha256(bytes);
     const now = this.ctx.clock.now();
     const { id, version, artifactKey } = await this.ctx.sql.transaction(async (tx) => {

@@ -1,6 +1,8 @@
 import { MlopsError } from '../core/errors.js';
 import type { EventBus, MlopsEvents } from '../core/events.js';
+import { withColumns, type InputColumns } from '../registry/columns.js';
 import type { RegistryEngine } from '../registry/registry.js';
+import type { ModelSignature } from '../registry/types.js';
 import { verifyBytes } from '../registry/version-store.js';
 import type { OrtModule } from './ort.js';
 import { createSession, warmupSession, type ServedModel, type SessionOptions } from './served-model.js';
@@ -19,7 +21,7 @@ export function followAlias(
   alias: string,
   registry: RegistryEngine,
   events: EventBus<MlopsEvents>,
-  options: SessionOptions & { pollIntervalMs: number },
+  options: SessionOptions & { pollIntervalMs: number; warmup?: boolean; columns?: InputColumns },
 ): () => void {
   const served: number[] = model.version === null ? [] : [model.version];
   let running: Promise<void> = Promise.resolve();
@@ -27,11 +29,18 @@ export function followAlias(
   const load = async (version: number) => {
     const resolved = await registry.resolver.resolve(`${modelName}/${version}`);
     if (resolved.approval !== 'approved') throw new MlopsError('FAILED_PRECONDITION', `${modelName}/${version} is ${resolved.approval}`);
+    // Requests are checked and built against the served signature: a version whose inputs differ
+    // (names, types, shapes, column names) would get inputs built for another model.
+    const incoming = withColumns(resolved.signature ?? model.signature, options.columns, 'columns');
+    const difference = inputDifference(model.signature, incoming);
+    if (difference !== undefined) {
+      throw new MlopsError('FAILED_PRECONDITION', `${modelName}/${version} takes other inputs than the version being served (${difference}); load it as a new model`);
+    }
     const bytes = await registry.ctx.blobs.get(resolved.artifactKey);
     verifyBytes(bytes, resolved.sha256, `${modelName}/${version}`);
     const { session } = await createSession(ort, bytes, { ...options, executionProviders: [model.provider] }, events, `${modelName}/${version}`);
     // Warm the new session before it takes traffic; one that cannot run is released, not kept.
-    if ((options as { warmup?: boolean }).warmup !== false) {
+    if (options.warmup !== false) {
       try {
         await warmupSession(ort, session, model.signature);
       } catch (err) {
@@ -87,4 +96,13 @@ export function followAlias(
     clearInterval(timer);
     for (const off of offs) off();
   };
+}
+
+/** How two signatures' inputs differ, in words (symbolic dimensions match any name); undefined when a request built for one fits the other. */
+export function inputDifference(served: ModelSignature, incoming: ModelSignature): string | undefined {
+  const describe = (sig: ModelSignature) =>
+    sig.inputs.map((i) => `${i.name}: ${i.elementType ?? i.kind} [${(i.shape ?? []).map((d) => (typeof d === 'number' ? d : '?')).join(', ')}]${i.columns ? ` (${i.columns.join(', ')})` : ''}`).join('; ');
+  const a = describe(served);
+  const b = describe(incoming);
+  return a === b ? undefined : `served ${a}; new ${b}`;
 }

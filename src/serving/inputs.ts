@@ -7,7 +7,61 @@ import { TYPED_ARRAYS } from './tensor-types.js';
 /** What predict() accepts per input: rows, a typed array, `{ data, dims }` or an ort.Tensor. */
 export type InputValue = number[][] | number[] | ArrayLike<number> | BigInt64Array | { data: ArrayLike<unknown>; dims: readonly number[] } | Tensor | string[] | boolean[];
 
-export type PredictInputs = Record<string, InputValue> | InputValue;
+/** One row as named values, for models whose inputs have column names (`{ vwap_5m: 1.2, vol_1h: 0.3 }`). */
+export type InputRecord = Record<string, number | bigint | boolean | string>;
+
+export type PredictInputs = Record<string, InputValue> | InputValue | InputRecord[];
+
+/** A plain object that is not one of the other input forms. */
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v) && !('dims' in v && 'data' in v);
+}
+
+function valueFits(type: string, v: unknown): boolean {
+  if (type === 'string') return typeof v === 'string';
+  if (type === 'bool') return typeof v === 'boolean' || v === 0 || v === 1;
+  if (type === 'int64' || type === 'uint64') return typeof v === 'bigint' || typeof v === 'number';
+  return typeof v === 'number';
+}
+
+/**
+ * Records keyed by column name -> one [rows, columns] matrix per input, in each input's column order.
+ * A missing column, a column the model does not read, or a value of the wrong kind is named by its
+ * record and column (`inputs[3].vwap_5m`).
+ */
+function fromRecords(records: readonly unknown[], signature: ModelSignature): Record<string, InputValue> {
+  const specs = signature.inputs;
+  const known = new Set<string>();
+  for (const spec of specs) {
+    if (spec.columns === undefined) {
+      fail(`inputs.${spec.name}`, `has no column names, so records cannot fill it: give columns when registering or loading the model, or pass { ${spec.name}: rows }`);
+    }
+    for (const c of spec.columns) known.add(c);
+  }
+  records.forEach((rec, r) => {
+    if (!isRecord(rec)) fail(`inputs[${r}]`, `expected a record of column values like inputs[0], got ${JSON.stringify(rec)}`);
+    for (const key of Object.keys(rec)) if (!known.has(key)) fail(`inputs[${r}].${key}`, `the model has no column ${key} (columns: ${[...known].join(', ')})`);
+  });
+  const named: Record<string, InputValue> = {};
+  for (const spec of specs) {
+    const columns = spec.columns as string[];
+    const type = spec.elementType ?? 'float32';
+    const width = columns.length;
+    const data = new Array<unknown>(records.length * width);
+    for (let r = 0; r < records.length; r++) {
+      const rec = records[r] as Record<string, unknown>;
+      for (let c = 0; c < width; c++) {
+        const column = columns[c] as string;
+        const v = rec[column];
+        if (v === undefined) fail(`inputs[${r}].${column}`, `is missing (the model reads ${columns.join(', ')})`);
+        if (!valueFits(type, v)) fail(`inputs[${r}].${column}`, `expected a ${type} value, got ${typeof v === 'bigint' ? `${v}n` : JSON.stringify(v)}`);
+        data[r * width + c] = v;
+      }
+    }
+    named[spec.name] = { data, dims: [records.length, width] };
+  }
+  return named;
+}
 
 function isTensor(v: unknown): v is Tensor {
   return typeof v === 'object' && v !== null && 'dims' in v && 'type' in v && 'data' in v && typeof (v as Tensor).dims !== 'undefined' && typeof (v as { type: unknown }).type === 'string';
@@ -69,7 +123,8 @@ function checkDims(dims: number[], spec: TensorSpec, field: string): void {
 export function toTensors(_ort: OrtModule, inputs: PredictInputs, signature: ModelSignature): { tensors: Record<string, Tensor>; rows: number } {
   const specs = signature.inputs;
   let named: Record<string, InputValue>;
-  if (specs.length === 1 && (Array.isArray(inputs) || ArrayBuffer.isView(inputs) || isTensor(inputs) || (typeof inputs === 'object' && inputs !== null && 'dims' in inputs && 'data' in inputs))) {
+  if (Array.isArray(inputs) && inputs.length > 0 && isRecord(inputs[0])) named = fromRecords(inputs, signature);
+  else if (specs.length === 1 && (Array.isArray(inputs) || ArrayBuffer.isView(inputs) || isTensor(inputs) || (typeof inputs === 'object' && inputs !== null && 'dims' in inputs && 'data' in inputs))) {
     named = { [(specs[0] as TensorSpec).name]: inputs as InputValue };
   } else if (inputs !== null && typeof inputs === 'object') named = inputs as Record<string, InputValue>;
   else fail('inputs', 'expected rows, a typed array, { data, dims }, an ort.Tensor, or an object of those per input name');

@@ -8,7 +8,7 @@ export interface MonitorHook {
   monitor: DriftMonitor;
   /** Share of predictions whose inputs and outputs the monitor sees. Default 1. */
   sampleRate?: number;
-  /** Column names of the (single, 2-D) input, in order; default `<input>_<index>`. */
+  /** Column names of the (single, 2-D) input, in order; default the signature's column names, else `<input>_<index>`. */
   featureNames?: string[];
 }
 
@@ -60,11 +60,12 @@ export function instrument(model: ServedModel, metrics: MetricsRegistry, route =
 /** Feeds sampled predictions to a drift monitor as named columns. */
 export function attachMonitor(model: ServedModel, hook: MonitorHook): void {
   const rate = hook.sampleRate ?? 1;
+  const names = hook.featureNames ?? (model.signature.inputs.length === 1 ? model.signature.inputs[0]?.columns : undefined);
   const previous = model.afterPredict;
   model.afterPredict = (tensors, outputs, seconds) => {
     previous?.(tensors, outputs, seconds);
     if (rate < 1 && Math.random() >= rate) return;
-    hook.monitor.observe(columns(tensors, hook.featureNames), columns(outputs as unknown as Record<string, Pick<Tensor, 'data' | 'dims'>>));
+    hook.monitor.observe(columns(tensors, names), columns(outputs as unknown as Record<string, Pick<Tensor, 'data' | 'dims'>>));
   };
 }
 

@@ -4,6 +4,7 @@ import type { EventBus, MlopsEvents } from '../core/events.js';
 import type { Principal } from '../governance/principal.js';
 import type { Authorizer } from '../governance/rbac.js';
 import { parseModelRef } from '../registry/names.js';
+import { withColumns, type InputColumns } from '../registry/columns.js';
 import { readOnnxSignature } from '../registry/onnx-signature.js';
 import type { RegistryEngine } from '../registry/registry.js';
 import { verifyBytes } from '../registry/version-store.js';
@@ -37,6 +38,11 @@ export interface LoadOptions extends SessionOptions {
   log?: PredictionLogOptions;
   /** Same inputs always give the same outputs: the HTTP server may answer repeats from its cache. Default false. */
   deterministic?: boolean;
+  /**
+   * Column names of the model's 2-D inputs (a list for one input, or `{ <input>: [names] }`), for a
+   * file or bytes, or to replace those stored with a registry version. predict() then takes records.
+   */
+  columns?: InputColumns;
 }
 
 export interface FeatureJoinOptions {
@@ -137,6 +143,7 @@ export class Serving {
     } else {
       throw new InvalidArgumentError("Invalid source: expected 'name@alias', 'name/version', { file } or { bytes }");
     }
+    signature = withColumns(signature, options.columns, 'columns');
     for (const out of signature.outputs) {
       if (out.kind !== 'tensor') {
         throw new InvalidArgumentError(
@@ -148,7 +155,10 @@ export class Serving {
     let joiner: ReturnType<typeof featureJoiner> | undefined;
     if (options.features !== undefined) {
       this.authz.check(this.principal, 'read', { kind: 'feature_view' });
-      joiner = featureJoiner(this.engine.features, options.features);
+      checkJoinOptions(options.features);
+      const only = signature.inputs.length === 1 ? signature.inputs[0] : undefined;
+      const order = only?.columns === undefined ? undefined : await columnRefs(this.engine.features, options.features, only.name, only.columns);
+      joiner = featureJoiner(this.engine.features, options.features, order);
     }
     if (options.log !== undefined) checkLogOptions(options.log);
     if (options.deterministic !== undefined && typeof options.deterministic !== 'boolean') {
@@ -192,18 +202,40 @@ export class Serving {
 }
 
 /** Builds input rows from entities: one online read for all, then the policy for missing values. */
-function featureJoiner(features: FeaturesEngine, options: FeatureJoinOptions): (entities: Array<Record<string, unknown>>) => Promise<number[][]> {
+function checkJoinOptions(options: FeatureJoinOptions): void {
   const policy = options.missing ?? 'reject';
   if (!['reject', 'default', 'last-known'].includes(policy)) throw new InvalidArgumentError(`Invalid features.missing: ${JSON.stringify(policy)} must be reject, default or last-known`);
   if (options.service === undefined && !(Array.isArray(options.refs) && options.refs.length > 0)) {
     throw new InvalidArgumentError('Invalid features: give service or refs');
   }
+}
+
+/**
+ * Which feature ref fills each named column: the ref itself (`px:vwap_5m`) or its feature name
+ * (`vwap_5m`). A column that no ref (or more than one) fills is refused at load.
+ */
+async function columnRefs(features: FeaturesEngine, options: FeatureJoinOptions, input: string, columns: string[]): Promise<string[]> {
+  const { refs } = await features.resolveRefs(options.service !== undefined ? { featureService: options.service } : { features: options.refs as string[] });
+  return columns.map((column) => {
+    const hits = refs.filter((r) => r === column || r.slice(r.indexOf(':') + 1) === column);
+    if (hits.length !== 1) {
+      throw new FailedPreconditionError(
+        `Invalid features: column ${column} of input ${input} is ${hits.length === 0 ? 'not among' : 'named more than once in'} the features read (${refs.join(', ')})`,
+      );
+    }
+    return hits[0] as string;
+  });
+}
+
+function featureJoiner(features: FeaturesEngine, options: FeatureJoinOptions, order?: string[]): (entities: Array<Record<string, unknown>>) => Promise<number[][]> {
+  const policy = options.missing ?? 'reject';
   const lastKnown = new Map<string, number>();
   return async (entities) => {
     const request = options.service !== undefined ? { featureService: options.service, entities } : { features: options.refs as string[], entities };
     const { rows } = await features.getOnline(request);
     return rows.map((row, i) =>
-      Object.keys(row.values).map((ref) => {
+      // With column names, values go in the model's column order; else in the features' order.
+      (order ?? Object.keys(row.values)).map((ref) => {
         const value = row.values[ref];
         const key = `${JSON.stringify(entities[i])}|${ref}`;
         if (typeof value === 'number') {

@@ -50,7 +50,7 @@ export function ModelsPage() {
 }
 
 interface Detail {
-  version: { signature: { inputs: Array<{ name: string; elementType: string | null; shape: unknown[] | null }>; outputs: Array<{ name: string; elementType: string | null; shape: unknown[] | null }> } | null; approvalRequestedBy?: string };
+  version: { signature: { inputs: Array<{ name: string; elementType: string | null; shape: unknown[] | null; columns?: string[] }>; outputs: Array<{ name: string; elementType: string | null; shape: unknown[] | null }> } | null; approvalRequestedBy?: string };
   history: Array<{ from: string; to: string; actor: string; ts: number; reason?: string }>;
 }
 
@@ -89,7 +89,7 @@ function VersionCard(props: { v: MV; who: Who; reload: () => void }) {
       </p>
       {detail?.version.signature && (
         <p>
-          inputs {detail.version.signature.inputs.map((i) => <code>{i.name}: {i.elementType}[{(i.shape ?? []).join(', ')}] </code>)} → outputs{' '}
+          inputs {detail.version.signature.inputs.map((i) => <code title={i.columns ? `columns: ${i.columns.join(', ')}` : undefined}>{i.name}: {i.elementType}[{(i.shape ?? []).join(', ')}]{i.columns ? ` (${i.columns.join(', ')})` : ''} </code>)} → outputs{' '}
           {detail.version.signature.outputs.map((o) => <code>{o.name}: {o.elementType}[{(o.shape ?? []).join(', ')}] </code>)}
         </p>
       )}
