@@ -87,11 +87,11 @@ export class DynamicBatcher {
     return this.active === 0 && this.queue.length === 0;
   }
 
-  private started(): void {
+  private runStarted(): void {
     this.active += 1;
   }
 
-  private ended(): void {
+  private runEnded(): void {
     this.active -= 1;
     if (this.idleWaiters.length > 0 && this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
@@ -150,7 +150,7 @@ export class DynamicBatcher {
   private async runNow(tensors: Record<string, Tensor>, rows: number, started: number): Promise<Outputs> {
     // An async method rather than .then() callbacks: no closures made per call on the batch-1 path.
     this.running = true;
-    this.started();
+    this.runStarted();
     const session = this.session();
     this.track?.(session, 1);
     try {
@@ -168,7 +168,7 @@ export class DynamicBatcher {
       this.track?.(session, -1);
       this.running = false;
       if (this.queue.length > 0) this.schedule();
-      this.ended();
+      this.runEnded();
     }
   }
 
@@ -234,7 +234,7 @@ export class DynamicBatcher {
   /** One session run for a batch; every caller in it gets its rows or the batch's error. Never rejects. */
   private async runBatch(batch: Pending[]): Promise<void> {
     const started = performance.now();
-    this.started();
+    this.runStarted();
     const session = this.session();
     this.track?.(session, 1);
     try {
@@ -256,7 +256,7 @@ export class DynamicBatcher {
       else this.split(batch, rows, outputs, now);
     } finally {
       this.track?.(session, -1);
-      this.ended();
+      this.runEnded();
     }
   }
 
