@@ -10,6 +10,12 @@ export interface BatchingOptions {
   maxDelayMicros?: number;
   /** Most rows waiting; beyond it predict() fails at once with UNAVAILABLE. Default 16 x maxBatchSize. */
   maxQueueRows?: number;
+  /**
+   * Longest a request may wait in the queue before its batch starts (µs); one that waited longer is
+   * answered UNAVAILABLE instead of being run (Triton's queue policy with timeout_action REJECT: a
+   * prediction that comes too late is worth less than a fast refusal). Default: no limit.
+   */
+  queueTimeoutMicros?: number;
 }
 
 export type Outputs = Record<string, { data: ArrayLike<unknown>; dims: number[]; type: string }>;
@@ -37,6 +43,24 @@ function sameShape(a: Record<string, Tensor>, b: Record<string, Tensor>): boolea
   return true;
 }
 
+/** Batching options with their defaults, each checked and named when wrong (load() checks them before a session exists). */
+export function checkBatching(options: BatchingOptions = {}): Required<Omit<BatchingOptions, 'queueTimeoutMicros'>> & { queueTimeoutMicros: number | undefined } {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`Invalid batching: expected an object, got ${JSON.stringify(options)}`);
+  const maxBatchSize = options.maxBatchSize ?? 256;
+  const maxDelayMicros = options.maxDelayMicros ?? 200;
+  const maxQueueRows = options.maxQueueRows ?? maxBatchSize * 16;
+  const queueTimeoutMicros = options.queueTimeoutMicros;
+  if (!Number.isSafeInteger(maxBatchSize) || maxBatchSize < 1) throw new InvalidArgumentError(`Invalid batching.maxBatchSize: ${JSON.stringify(maxBatchSize)} must be a positive integer`);
+  if (typeof maxDelayMicros !== 'number' || !Number.isFinite(maxDelayMicros) || maxDelayMicros < 0) throw new InvalidArgumentError(`Invalid batching.maxDelayMicros: ${JSON.stringify(maxDelayMicros)} must be >= 0`);
+  if (!Number.isSafeInteger(maxQueueRows) || maxQueueRows < maxBatchSize) {
+    throw new InvalidArgumentError(`Invalid batching.maxQueueRows: ${JSON.stringify(maxQueueRows)} must be an integer >= maxBatchSize (${maxBatchSize})`);
+  }
+  if (queueTimeoutMicros !== undefined && (typeof queueTimeoutMicros !== 'number' || !Number.isFinite(queueTimeoutMicros) || queueTimeoutMicros <= 0)) {
+    throw new InvalidArgumentError(`Invalid batching.queueTimeoutMicros: ${JSON.stringify(queueTimeoutMicros)} must be a number of microseconds > 0`);
+  }
+  return { maxBatchSize, maxDelayMicros, maxQueueRows, queueTimeoutMicros };
+}
+
 /**
  * Dynamic batching with Triton's semantics: concurrent requests are joined along the first
  * dimension up to `maxBatchSize` rows, the first waiting at most `maxDelayMicros`; outputs are split
@@ -50,6 +74,7 @@ export class DynamicBatcher {
   readonly maxBatchSize: number;
   readonly maxDelayMicros: number;
   readonly maxQueueRows: number;
+  readonly queueTimeoutMicros: number | undefined;
   onBatch: ((rows: number, requests: number, seconds: number) => void) | undefined;
   /** Told when a batch starts (+1) and ends (-1) on a session, so a swapped-out one is released only when idle. */
   track: ((session: InferenceSession, delta: number) => void) | undefined;
@@ -59,14 +84,11 @@ export class DynamicBatcher {
     private readonly session: () => InferenceSession,
     options: BatchingOptions = {},
   ) {
-    this.maxBatchSize = options.maxBatchSize ?? 256;
-    this.maxDelayMicros = options.maxDelayMicros ?? 200;
-    this.maxQueueRows = options.maxQueueRows ?? this.maxBatchSize * 16;
-    if (!Number.isSafeInteger(this.maxBatchSize) || this.maxBatchSize < 1) throw new InvalidArgumentError(`Invalid batching.maxBatchSize: ${this.maxBatchSize} must be a positive integer`);
-    if (!Number.isFinite(this.maxDelayMicros) || this.maxDelayMicros < 0) throw new InvalidArgumentError(`Invalid batching.maxDelayMicros: ${this.maxDelayMicros} must be >= 0`);
-    if (!Number.isSafeInteger(this.maxQueueRows) || this.maxQueueRows < this.maxBatchSize) {
-      throw new InvalidArgumentError(`Invalid batching.maxQueueRows: ${this.maxQueueRows} must be an integer >= maxBatchSize (${this.maxBatchSize})`);
-    }
+    const checked = checkBatching(options);
+    this.maxBatchSize = checked.maxBatchSize;
+    this.maxDelayMicros = checked.maxDelayMicros;
+    this.maxQueueRows = checked.maxQueueRows;
+    this.queueTimeoutMicros = checked.queueTimeoutMicros;
   }
 
   get queueDepth(): number {
@@ -93,6 +115,10 @@ export class DynamicBatcher {
 
   private runEnded(): void {
     this.active -= 1;
+    this.notifyIfIdle();
+  }
+
+  private notifyIfIdle(): void {
     if (this.idleWaiters.length > 0 && this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
@@ -222,6 +248,7 @@ export class DynamicBatcher {
     this.running = true;
     try {
       while (this.queue.length > 0) {
+        if (this.queueTimeoutMicros !== undefined && this.expire(this.queueTimeoutMicros) === 0) break;
         await this.runBatch(this.take());
         if (this.queue.length > 0 && this.queuedRows < this.maxBatchSize && this.maxDelayMicros > 0) break;
       }
@@ -229,6 +256,25 @@ export class DynamicBatcher {
       this.running = false;
       if (this.queue.length > 0) this.schedule();
     }
+  }
+
+  /** Answers UNAVAILABLE to every queued request that waited longer than `limit` µs; returns how many are left. */
+  private expire(limit: number): number {
+    const now = performance.now();
+    const oldest = this.queue[0] as Pending;
+    if ((now - oldest.started) * 1000 <= limit) return this.queue.length; // the oldest is in time, so all are
+    const kept: Pending[] = [];
+    for (const p of this.queue) {
+      const waited = (now - p.started) * 1000;
+      if (waited <= limit) kept.push(p);
+      else {
+        this.queuedRows -= p.rows;
+        p.reject(new UnavailableError(`Prediction waited ${Math.round(waited)} µs in the queue, longer than batching.queueTimeoutMicros (${limit}); it was not run`));
+      }
+    }
+    this.queue = kept;
+    this.notifyIfIdle();
+    return kept.length;
   }
 
   /** One session run for a batch; every caller in it gets its rows or the batch's error. Never rejects. */

@@ -8,7 +8,7 @@ import { withColumns, type InputColumns } from '../registry/columns.js';
 import { readOnnxSignature } from '../registry/onnx-signature.js';
 import type { RegistryEngine } from '../registry/registry.js';
 import { verifyBytes } from '../registry/version-store.js';
-import type { BatchingOptions } from './batcher.js';
+import { checkBatching, type BatchingOptions } from './batcher.js';
 import { loadOrt } from './ort.js';
 import { ServedModel, createSession, type SessionOptions } from './served-model.js';
 import { followAlias } from './alias-follower.js';
@@ -161,6 +161,7 @@ export class Serving {
       joiner = featureJoiner(this.engine.features, options.features, order);
     }
     if (options.log !== undefined) checkLogOptions(options.log);
+    checkBatching(options.batching);
     if (options.deterministic !== undefined && typeof options.deterministic !== 'boolean') {
       throw new InvalidArgumentError(`Invalid deterministic: ${JSON.stringify(options.deterministic)} must be true or false`);
     }
