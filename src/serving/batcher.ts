@@ -109,11 +109,16 @@ export class DynamicBatcher {
     return this.active === 0 && this.queue.length === 0;
   }
 
-  private runStarted(): void {
+  /** Starts a session run: counted for whenIdle(), and told to `track` so a swapped-out session outlives it. */
+  private beginRun(): InferenceSession {
     this.active += 1;
+    const session = this.session();
+    this.track?.(session, 1);
+    return session;
   }
 
-  private runEnded(): void {
+  private endRun(session: InferenceSession): void {
+    this.track?.(session, -1);
     this.active -= 1;
     this.notifyIfIdle();
   }
@@ -176,9 +181,7 @@ export class DynamicBatcher {
   private async runNow(tensors: Record<string, Tensor>, rows: number, started: number): Promise<Outputs> {
     // An async method rather than .then() callbacks: no closures made per call on the batch-1 path.
     this.running = true;
-    this.runStarted();
-    const session = this.session();
-    this.track?.(session, 1);
+    const session = this.beginRun();
     try {
       let outputs: Outputs;
       try {
@@ -191,10 +194,9 @@ export class DynamicBatcher {
       this.afterRequest?.(tensors, outputs, seconds);
       return outputs;
     } finally {
-      this.track?.(session, -1);
       this.running = false;
       if (this.queue.length > 0) this.schedule();
-      this.runEnded();
+      this.endRun(session);
     }
   }
 
@@ -280,9 +282,7 @@ export class DynamicBatcher {
   /** One session run for a batch; every caller in it gets its rows or the batch's error. Never rejects. */
   private async runBatch(batch: Pending[]): Promise<void> {
     const started = performance.now();
-    this.runStarted();
-    const session = this.session();
-    this.track?.(session, 1);
+    const session = this.beginRun();
     try {
       let outputs: Outputs;
       try {
@@ -301,8 +301,7 @@ export class DynamicBatcher {
       if (batch.length === 1) this.settle(batch[0] as Pending, outputs, now);
       else this.split(batch, rows, outputs, now);
     } finally {
-      this.track?.(session, -1);
-      this.runEnded();
+      this.endRun(session);
     }
   }
 

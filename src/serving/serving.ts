@@ -202,7 +202,7 @@ export class Serving {
   }
 }
 
-/** Builds input rows from entities: one online read for all, then the policy for missing values. */
+/** Checks feature-join options at load, before anything is read or created. */
 function checkJoinOptions(options: FeatureJoinOptions): void {
   const policy = options.missing ?? 'reject';
   if (!['reject', 'default', 'last-known'].includes(policy)) throw new InvalidArgumentError(`Invalid features.missing: ${JSON.stringify(policy)} must be reject, default or last-known`);
@@ -228,6 +228,7 @@ async function columnRefs(features: FeaturesEngine, options: FeatureJoinOptions,
   });
 }
 
+/** Builds input rows from entities: one online read for all, then the policy for missing values. */
 function featureJoiner(features: FeaturesEngine, options: FeatureJoinOptions, order?: string[]): (entities: Array<Record<string, unknown>>) => Promise<number[][]> {
   const policy = options.missing ?? 'reject';
   const lastKnown = new Map<string, number>();
