@@ -1,0 +1,22 @@
+import rabbit from 'rabbitmq-stream-js-client';
+import { applyRabbitCompat } from '/work/wt/h20-node/src/adapters/ingest/rabbitmq-compat.ts';
+import { rabbitStreamSource } from '/work/wt/h20-node/src/rabbitmq.ts';
+await applyRabbitCompat();
+const client = await rabbit.connect({ hostname: '127.0.0.1', port: 5552, username: 'guest', password: 'guest', vhost: '/' });
+const stream = 'dbg-' + Date.now();
+await client.createStream({ stream });
+const publisher = await client.declarePublisher({ stream });
+for (let i = 0; i < 20; i++) await publisher.send(Buffer.from(JSON.stringify({ symbol: 'A', event_ts: 1_700_000_000_000 + i, vwap: i })));
+await publisher.flush(); await publisher.close();
+const stop = new AbortController();
+const src = rabbitStreamSource({ url: 'rabbitmq-stream://guest:guest@127.0.0.1:5552/', stream, consumerRef: 'r', signal: stop.signal });
+let n = 0;
+setTimeout(() => { console.log('abort'); stop.abort(); }, 1000);
+const origLog = console.log;
+for await (const m of src) { n++; await m.ack(); }
+console.log('loop ended', n);
+await (src as any).whenClosed();
+console.log('closed');
+await client.deleteStream({ stream }); await client.deleteStream({ stream: stream + '.dead-letter' });
+await client.close();
+console.log('done');
