@@ -25,6 +25,11 @@ function isRefusal(err: unknown): boolean {
   return err instanceof MlopsError && err.code === 'INVALID_ARGUMENT';
 }
 
+/** A message whose rows can be refused one by one: it can be rejected, or split into parts that can. */
+function canRefuse(m: StreamMessage): boolean {
+  return m.rows.length === 0 || m.reject !== undefined || m.split !== undefined;
+}
+
 async function writeEach(messages: StreamMessage[], write: (rows: FeatureRow[]) => Promise<void>, stats: IngestStats): Promise<number> {
   let written = 0;
   for (const m of messages) {
@@ -36,8 +41,15 @@ async function writeEach(messages: StreamMessage[], write: (rows: FeatureRow[]) 
       await write(m.rows);
     } catch (err) {
       if (!isRefusal(err)) throw err;
-      await m.reject?.((err as Error).message);
-      stats.rejected += 1;
+      const parts = m.split?.();
+      if (parts !== undefined && parts.length > 1) written += await writeEach(parts, write, stats);
+      else if (parts?.length === 1) {
+        await parts[0]?.reject?.((err as Error).message);
+        stats.rejected += 1;
+      } else {
+        await m.reject?.((err as Error).message);
+        stats.rejected += 1;
+      }
       continue;
     }
     await m.ack();
@@ -78,7 +90,7 @@ export async function ingestStream(
       try {
         await write(batch);
       } catch (err) {
-        if (!isRefusal(err) || pending.some((m) => m.rows.length > 0 && m.reject === undefined)) throw err;
+        if (!isRefusal(err) || !pending.every(canRefuse)) throw err;
         // A bad value refuses the whole batch: write message by message, dead-lettering the bad ones.
         stats.rows += await writeEach(pending, write, stats);
         stats.batches += 1;
@@ -99,33 +111,39 @@ export async function ingestStream(
     else options.signal?.addEventListener('abort', onAbort, { once: true });
   });
   try {
+    // One timer per batch, not per item: it fires maxDelayMs after the batch's first row.
+    let timer: NodeJS.Timeout | undefined;
+    let deadline: Promise<'timeout'> | undefined;
+    const flushBatch = async () => {
+      clearTimeout(timer);
+      deadline = undefined;
+      await flush();
+    };
     for (;;) {
       pending ??= iterator.next();
       let result: IteratorResult<FeatureRow | FeatureRow[] | StreamMessage> | 'timeout' | 'abort';
-      if (rows.length > 0) {
-        const left = Math.max(0, firstAt + maxDelayMs - Date.now());
-        let timer: NodeJS.Timeout | undefined;
-        result = await Promise.race([pending, aborted, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), left)))]);
-        clearTimeout(timer);
+      if (rows.length > 0 || messages.length > 0) {
+        deadline ??= new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.max(0, firstAt + maxDelayMs - Date.now()))));
+        result = await Promise.race([pending, aborted, deadline]);
       } else result = await Promise.race([pending, aborted]);
       if (result === 'abort') break;
       if (result === 'timeout') {
-        await flush();
+        await flushBatch();
         continue;
       }
       pending = undefined;
       if (result.done) break;
       const item = result.value;
-      if (rows.length === 0) firstAt = Date.now();
+      if (rows.length === 0 && messages.length === 0) firstAt = Date.now();
       if (isMessage(item)) {
         rows.push(...item.rows);
         messages.push(item);
       } else if (Array.isArray(item)) rows.push(...item);
       else rows.push(item);
-      if (rows.length >= batchSize) await flush();
+      if (rows.length >= batchSize) await flushBatch();
     }
     // What was read before a stop is still written and acknowledged.
-    await flush();
+    await flushBatch();
   } finally {
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     if (options.signal?.aborted) await stopSource(source, iterator, pending);

@@ -47,12 +47,15 @@ export interface RabbitStreamSourceOptions {
   startFrom?: 'first' | 'next';
   /** The stream bad messages go to, with the reason. Default `<stream>.dead-letter`; created when missing. */
   deadLetterStream?: string;
-  /** Messages held in memory before the broker is made to wait (no new credit). Default 2000. */
+  /** Messages held in memory before the broker is made to wait (no new credit). Default 10,000. */
   highWaterMark?: number;
   signal?: AbortSignal;
 }
 
-const NO_STORED_OFFSET = 19; // the stream protocol's "no offset" response code
+const NO_STORED_OFFSET = 19;
+/** Messages handed to the ingest as one group at most (they are written as one batch or split on a refusal). */
+const GROUP_MAX = 2000;
+const STORE_EVERY_MS = 200; // the stream protocol's "no offset" response code
 const STREAM_STATS_KEY = 28;
 
 interface Parsed {
@@ -70,7 +73,7 @@ function parseOptions(options: RabbitStreamSourceOptions): Parsed {
   }
   const deadLetterStream = options.deadLetterStream ?? `${options.stream}.dead-letter`;
   if (deadLetterStream === options.stream) throw new InvalidArgumentError(`Invalid deadLetterStream: "${deadLetterStream}" is the stream being read`);
-  const highWaterMark = options.highWaterMark ?? 2000;
+  const highWaterMark = options.highWaterMark ?? 10_000;
   if (!Number.isSafeInteger(highWaterMark) || highWaterMark < 1) throw new InvalidArgumentError(`Invalid highWaterMark: ${highWaterMark} must be a positive integer`);
   if (options.client !== undefined) return { url: undefined, deadLetterStream, highWaterMark };
   if (typeof options.url !== 'string') throw new InvalidArgumentError('Invalid rabbitStreamSource: give url or client');
@@ -165,6 +168,70 @@ class RabbitStreamSource implements IngestSource {
     return this.closed;
   }
 
+  /**
+   * One group of delivered messages as a StreamMessage: its rows are written as one batch; when the
+   * view refuses the batch, ingest() splits it into one message per broker message, so only the bad
+   * ones are dead-lettered. Messages that are not JSON rows are dead-lettered when the group is acked,
+   * in offset order with the rest.
+   */
+  private groupMessage(
+    group: RabbitMessageLike[],
+    hooks: { done(offset: bigint | undefined, messages: number): void; deadLetter(message: RabbitMessageLike, reason: string): Promise<void> },
+  ): StreamMessage {
+    const rows: IngestRow[] = [];
+    const parsed: Array<{ message: RabbitMessageLike; rows: IngestRow[] | string }> = [];
+    let unreadable = false;
+    for (const message of group) {
+      const r = rowsOf(message.content);
+      parsed.push({ message, rows: r });
+      if (typeof r === 'string') unreadable = true;
+      else for (const row of r) rows.push(row);
+    }
+    const last = group[group.length - 1]?.offset;
+    const noteTimes = () => {
+      for (const { message, rows: r } of parsed) {
+        const t = message.messageProperties?.creationTime?.getTime();
+        if (t !== undefined) this.newestTime = Math.max(this.newestTime ?? 0, t);
+        else if (typeof r !== 'string') for (const row of r) if (typeof row.event_ts === 'number') this.newestTime = Math.max(this.newestTime ?? 0, row.event_ts);
+      }
+    };
+    const deadLetterUnreadable = async () => {
+      if (!unreadable) return;
+      for (const { message, rows: r } of parsed) if (typeof r === 'string') await hooks.deadLetter(message, r);
+    };
+    return {
+      rows,
+      ack: async () => {
+        await deadLetterUnreadable();
+        noteTimes();
+        hooks.done(last, group.length);
+      },
+      reject: async (reason) => {
+        for (const { message, rows: r } of parsed) await hooks.deadLetter(message, typeof r === 'string' ? r : reason);
+        hooks.done(last, group.length);
+      },
+      split: () => {
+        // The parts settle the group: the last part to settle commits the group's offset.
+        let left = parsed.length;
+        const settle = () => {
+          left -= 1;
+          if (left === 0) hooks.done(last, group.length);
+        };
+        return parsed.map(({ message, rows: r }) => ({
+          rows: typeof r === 'string' ? [] : r,
+          ack: async () => {
+            if (typeof r === 'string') await hooks.deadLetter(message, r);
+            settle();
+          },
+          reject: async (reason: string) => {
+            await hooks.deadLetter(message, typeof r === 'string' ? r : reason);
+            settle();
+          },
+        }));
+      },
+    };
+  }
+
   async *[Symbol.asyncIterator](): AsyncGenerator<StreamMessage> {
     const { stream, consumerRef, signal } = this.options;
     this.started = true;
@@ -206,7 +273,7 @@ class RabbitStreamSource implements IngestSource {
     const stopping = () => this.stopRequested || signal?.aborted === true;
     let consumer: RabbitConsumerLike | undefined;
     let deadLetters: RabbitPublisherLike | undefined;
-    let storeTimer: NodeJS.Immediate | undefined;
+    let storeTimer: NodeJS.Timeout | undefined;
     let stored: bigint | undefined;
     const storeNow = async () => {
       const offset = this.ackedOffset;
@@ -214,23 +281,24 @@ class RabbitStreamSource implements IngestSource {
       stored = offset;
       await consumer.storeOffset(offset);
     };
-    // One StoreOffset per written batch, not per message: ingest acknowledges a batch's messages in a row.
+    // StoreOffset at most every STORE_EVERY_MS (and on close): one per acknowledged group sent 25k commands
+    // for 50k messages and halved the read rate. A crash redelivers at most that window (at-least-once).
     const scheduleStore = () => {
-      storeTimer ??= setImmediate(() => {
+      storeTimer ??= setTimeout(() => {
         storeTimer = undefined;
         storeNow().catch((err: Error) => {
           failure ??= new UnavailableError(`Storing the offset of "${consumerRef}" on "${stream}" failed: ${err.message}`, { cause: err });
           notify();
         });
-      });
+      }, STORE_EVERY_MS);
     };
     let outstanding = 0;
     let settled: (() => void) | undefined;
-    const done = (offset: bigint | undefined) => {
+    const done = (offset: bigint | undefined, messages: number) => {
       outstanding -= 1;
       if (outstanding === 0) settled?.();
       if (offset !== undefined) this.ackedOffset = offset;
-      this.acked += 1;
+      this.acked += messages;
       scheduleStore();
     };
     const deadLetter = async (message: RabbitMessageLike, reason: string) => {
@@ -253,14 +321,27 @@ class RabbitStreamSource implements IngestSource {
         if (!String((err as Error).message).includes(`code ${NO_STORED_OFFSET}`)) throw err;
       }
       const statsSupported = c.serverVersions.some((v) => v.key === STREAM_STATS_KEY);
-      consumer = await c.declareConsumer({ stream, consumerRef, offset: start, connectionClosedListener: onClosed }, async (message) => {
+      // Wake the reader once per turn of the event loop, so one chunk's messages make one group.
+      let wakeScheduled = false;
+      const wakeSoon = () => {
+        if (wakeScheduled) return;
+        wakeScheduled = true;
+        setImmediate(() => {
+          wakeScheduled = false;
+          notify();
+        });
+      };
+      const overHighWater = () => queue.length >= this.parsed.highWaterMark && failure === undefined && !stopping();
+      consumer = await c.declareConsumer({ stream, consumerRef, offset: start, connectionClosedListener: onClosed }, (message) => {
         queue.push({ message });
         if (message.offset !== undefined && (this.headOffset === undefined || message.offset > this.headOffset)) this.headOffset = message.offset;
-        notify();
-        // Back-pressure: the client grants the broker new credit only when this handler returns.
-        while (queue.length >= this.parsed.highWaterMark && failure === undefined && !stopping()) {
-          await new Promise<void>((r) => (drained = r));
-        }
+        wakeSoon();
+        // Back-pressure: the client grants the broker new credit only when this handler settles. Below the
+        // high-water mark it returns nothing to wait for (a promise per message cost a tenth of the read rate).
+        if (!overHighWater()) return;
+        return (async () => {
+          while (overHighWater()) await new Promise<void>((r) => (drained = r));
+        })();
       });
       let statsAt = 0;
       while (!stopping()) {
@@ -274,40 +355,22 @@ class RabbitStreamSource implements IngestSource {
             () => undefined,
           );
         }
-        const item = queue.shift();
-        if (item === undefined) {
+        if (queue.length === 0) {
           await new Promise<void>((r) => (wake = r));
           continue;
         }
-        if (queue.length < this.parsed.highWaterMark) {
-          drained?.();
-          drained = undefined;
-        }
-        const { message } = item;
-        const rows = rowsOf(message.content);
-        const time = message.messageProperties?.creationTime?.getTime();
+        // Everything delivered so far goes out as one message group: per-message hand-offs cost more
+        // than the write itself (50k one-row messages: 0.2x the raw client's read rate, one at a time).
+        const group = queue.splice(0, GROUP_MAX).map((q) => q.message);
+        drained?.();
+        drained = undefined;
         outstanding += 1;
-        if (typeof rows === 'string') {
-          yield { rows: [], ack: async () => void (await deadLetter(message, rows), done(message.offset)) };
-          continue;
-        }
-        yield {
-          rows,
-          ack: () => {
-            if (time !== undefined) this.newestTime = Math.max(this.newestTime ?? 0, time);
-            else for (const r of rows) if (typeof r.event_ts === 'number') this.newestTime = Math.max(this.newestTime ?? 0, r.event_ts);
-            done(message.offset);
-          },
-          reject: async (reason) => {
-            await deadLetter(message, reason);
-            done(message.offset);
-          },
-        };
+        yield this.groupMessage(group, { done, deadLetter });
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
       const close = async () => {
-        if (storeTimer !== undefined) clearImmediate(storeTimer);
+        if (storeTimer !== undefined) clearTimeout(storeTimer);
         await storeNow().catch(() => undefined);
         await consumer?.close().catch(() => undefined);
         await deadLetters?.close(true).catch(() => undefined);

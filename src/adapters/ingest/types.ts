@@ -20,6 +20,11 @@ export interface StreamMessage {
    * and a refused batch then fails the ingest.
    */
   reject?(reason: string): Promise<void> | void;
+  /**
+   * A message that groups several of the source's own (a chunk) may split into them when its rows are
+   * refused, so only the bad ones are rejected. Settling every part settles the group.
+   */
+  split?(): StreamMessage[];
 }
 
 /** How far behind the stream's head a source is, for the `mlops_ingest_lag_*` gauges. */
