@@ -6,14 +6,14 @@ const shared: Options = {
   target: 'node20',
   splitting: true,
   shims: true,
-  external: ['pg', 'ioredis', '@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'better-sqlite3', 'vitest'],
+  external: ['pg', 'ioredis', 'rabbitmq-stream-js-client', '@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'better-sqlite3', 'vitest'],
 };
 
 /** One entry per subpath export; scripts/check-exports.mjs checks that package.json matches. */
 export default defineConfig([
   {
     ...shared,
-    entry: { index: 'src/index.ts', postgres: 'src/postgres.ts', redis: 'src/redis.ts', s3: 'src/s3.ts', server: 'src/server.ts' },
+    entry: { index: 'src/index.ts', postgres: 'src/postgres.ts', redis: 'src/redis.ts', rabbitmq: 'src/rabbitmq.ts', s3: 'src/s3.ts', server: 'src/server.ts' },
     format: ['esm', 'cjs'],
     // dist is emptied once by `npm run build`: cleaning per config races with the other config.
     clean: false,

@@ -1,10 +1,10 @@
-// Fails when a suite that needs PostgreSQL, Redis, S3 or Chromium was skipped, or when none of them ran:
+// Fails when a suite that needs PostgreSQL, Redis, S3, RabbitMQ or Chromium was skipped, or when none of them ran:
 // in CI the services are there, so a skip means a broken setup, not a missing service.
 import { readFileSync } from 'node:fs';
 
 const file = process.argv[2] ?? '.tmp/vitest-results.json';
 const report = JSON.parse(readFileSync(file, 'utf8'));
-const tags = ['postgres', 'redis', 's3', 'browser'];
+const tags = ['postgres', 'redis', 's3', 'browser', 'rabbitmq'];
 const ran = Object.fromEntries(tags.map((t) => [t, 0]));
 const skipped = [];
 for (const suite of report.testResults ?? []) {

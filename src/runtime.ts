@@ -24,6 +24,11 @@ import { Registry, RegistryEngine } from './registry/registry.js';
 import { FeatureStore, FeaturesEngine } from './features/feature-store.js';
 import { Monitoring, MonitoringEngine } from './monitoring/monitoring.js';
 import { Serving, ServingEngine } from './serving/serving.js';
+import { InvalidArgumentError } from './core/errors.js';
+import { isLogger, type MlopsLogger } from './core/logger.js';
+import { logEvents } from './core/log-events.js';
+import { instrumentMethods, type InstrumentOptions } from './core/tracing.js';
+import { featureSpans, registrySpans, servingSpans, storeAttributes, trackingSpans } from './runtime-tracing.js';
 
 /** The three stores a runtime stands on. */
 export interface MlopsStores {
@@ -49,6 +54,8 @@ interface RuntimeCore {
   features: FeaturesEngine;
   monitoring: MonitoringEngine;
   serving: ServingEngine;
+  /** Where spans' failures and slow calls are logged (createMlops({ logger, slowOperationMs })). */
+  instrument: InstrumentOptions;
 }
 
 /** One runtime: stores, events and metrics, acting as one principal. */
@@ -74,21 +81,21 @@ export class Mlops {
   /** Experiment tracking with MLflow's semantics. */
   get tracking(): Tracking {
     this.assertOpen();
-    this.trackingView ??= new Tracking(this.core.tracking, this.principal, this.core.authz);
+    this.trackingView ??= instrumentMethods(new Tracking(this.core.tracking, this.principal, this.core.authz), trackingSpans(storeAttributes(this.core.stores).metadata), this.core.instrument);
     return this.trackingView;
   }
 
   /** The model registry: versions, approvals (four eyes), aliases. */
   get registry(): Registry {
     this.assertOpen();
-    this.registryView ??= new Registry(this.core.registry, this.principal, this.core.authz);
+    this.registryView ??= instrumentMethods(new Registry(this.core.registry, this.principal, this.core.authz), registrySpans(storeAttributes(this.core.stores).metadata), this.core.instrument);
     return this.registryView;
   }
 
   /** The feature store: definitions, pushes, online and point-in-time reads, materialization. */
   get features(): FeatureStore {
     this.assertOpen();
-    this.featuresView ??= new FeatureStore(this.core.features, this.principal, this.core.authz);
+    this.featuresView ??= instrumentMethods(new FeatureStore(this.core.features, this.principal, this.core.authz), featureSpans(storeAttributes(this.core.stores)), this.core.instrument);
     return this.featuresView;
   }
 
@@ -102,7 +109,7 @@ export class Mlops {
   /** ONNX models served in this process with dynamic batching. */
   get serving(): Serving {
     this.assertOpen();
-    this.servingView ??= new Serving(this.core.serving, this.principal, this.core.authz);
+    this.servingView ??= instrumentMethods(new Serving(this.core.serving, this.principal, this.core.authz), servingSpans(this.core.instrument), this.core.instrument);
     return this.servingView;
   }
 
@@ -177,6 +184,11 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
   const env = Object.fromEntries(Object.entries(options.env ?? process.env).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>;
   const cwd = process.cwd();
   const dir = resolve(cwd, options.dir ?? env.MLOPS_DIR ?? '.mlops');
+  if (options.logger !== undefined && !isLogger(options.logger)) {
+    throw new InvalidArgumentError('Invalid logger: expected a pino-compatible logger with error, warn, info and debug methods');
+  }
+  const slowOperationMs = options.slowOperationMs ?? 1000;
+  if (!Number.isFinite(slowOperationMs) || slowOperationMs < 0) throw new InvalidArgumentError(`Invalid slowOperationMs: ${String(slowOperationMs)} must be a number >= 0`);
   const principal = options.principal === undefined ? { ...LOCAL_ADMIN, roles: [...LOCAL_ADMIN.roles] } : parsePrincipal(options.principal);
   const clock = options.clock ?? systemClock;
   const metadata = options.metadata ?? env.MLOPS_METADATA ?? `sqlite://${resolve(dir, 'mlops.db')}`;
@@ -209,6 +221,8 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
     if (typeof online === 'string') owned.push(onlineStore);
 
     const events = new EventBus<MlopsEvents>();
+    const logger: MlopsLogger | undefined = options.logger;
+    if (logger !== undefined) logEvents(events, logger);
     await metadataStore.migrate(GOVERNANCE_MODULE, governanceMigrations);
     const auditLog = new AuditLog(metadataStore, clock);
     const tracking = new TrackingEngine({ sql: metadataStore, blobs: artifactStore, clock, events, audit: auditLog });
@@ -235,6 +249,7 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
       features,
       monitoring,
       serving,
+      instrument: { logger, slowMs: slowOperationMs },
     };
     return new Mlops(core, principal);
   } catch (err) {

@@ -1,3 +1,4 @@
+import type { MlopsLogger } from '../core/logger.js';
 import type { Registry } from 'prom-client';
 import type { BlobStore } from '../adapters/blob/types.js';
 import type { KvStore } from '../adapters/kv/types.js';
@@ -38,4 +39,12 @@ export interface MlopsOptions {
   clock?: Clock;
   /** Environment to read MLOPS_* from; default process.env. */
   env?: Record<string, string | undefined>;
+  /**
+   * A pino-compatible structured logger (pino itself, a pino child, or anything with error/warn/info/debug
+   * taking `(fields, message)`). Warnings, registry decisions, alias moves, drift, failed and slow calls
+   * are logged with the active trace's `trace_id`/`span_id`. Default: none (the library stays silent).
+   */
+  logger?: MlopsLogger;
+  /** Calls slower than this many ms are logged at warn (with a logger). Default 1000. */
+  slowOperationMs?: number;
 }

@@ -7,6 +7,7 @@ import { applyDefinitions, joinKeysOf, loadDefinitions, type Definitions } from 
 import { historicalJoin } from './historical.js';
 import { ingestStream, type IngestOptions, type IngestStats, type StreamMessage } from './ingest.js';
 import type { KvHashRead } from '../adapters/kv/types.js';
+import type { IngestSource } from '../adapters/ingest/types.js';
 import { materializeView } from './materialize.js';
 import { rowBuilder, type RowBuilder } from './row-builder.js';
 import { checkJoinKeyValue, parseRef, parseTimestamp } from './parse.js';
@@ -28,6 +29,10 @@ import type {
 } from './types.js';
 
 const PUSH_TARGETS: readonly PushTarget[] = ['online', 'offline', 'online_and_offline'];
+
+function isIngestSource(source: object): source is IngestSource {
+  return typeof (source as IngestSource).progress === 'function' && typeof (source as IngestSource).label === 'string';
+}
 
 /** Online values are JSON; numbers (most features) skip the JSON parser. */
 function decodeValue(raw: string | null | undefined): unknown {
@@ -70,6 +75,9 @@ export class FeaturesEngine {
   readonly readDuration;
   readonly rowsWritten;
   readonly freshness;
+  private readonly ingestLagMessages;
+  private readonly ingestLagSeconds;
+  private readonly ingestDeadLetters;
 
   constructor(
     readonly ctx: FeaturesContext,
@@ -89,6 +97,26 @@ export class FeaturesEngine {
     });
     this.rowsWritten = ctx.metrics.counter({ name: 'feature_rows_written_total', help: 'Feature rows written, by view and store', labelNames: ['view', 'target'] as const });
     this.freshness = ctx.metrics.gauge({ name: 'feature_freshness_seconds', help: 'Seconds since the newest event written for the view', labelNames: ['view'] as const });
+    this.ingestLagMessages = ctx.metrics.gauge({ name: 'ingest_lag_messages', help: 'Messages in the source stream after the last one written', labelNames: ['view', 'source'] as const });
+    this.ingestLagSeconds = ctx.metrics.gauge({ name: 'ingest_lag_seconds', help: 'Seconds between now and the newest message written from the source', labelNames: ['view', 'source'] as const });
+    this.ingestDeadLetters = ctx.metrics.gauge({ name: 'ingest_dead_lettered', help: 'Messages the source sent to its dead-letter target since the ingest started', labelNames: ['view', 'source'] as const });
+  }
+
+  /** Mirrors an ingest source's progress into gauges until the returned function is called. */
+  trackIngest(view: string, source: IngestSource): () => void {
+    const labels = { view, source: source.label };
+    const update = () => {
+      const p = source.progress();
+      if (p.lagMessages !== undefined) this.ingestLagMessages.set(labels, p.lagMessages);
+      if (p.lagSeconds !== undefined) this.ingestLagSeconds.set(labels, p.lagSeconds);
+      this.ingestDeadLetters.set(labels, p.deadLettered);
+    };
+    const timer = setInterval(update, 1000);
+    timer.unref();
+    return () => {
+      clearInterval(timer);
+      update();
+    };
   }
 
   async init(): Promise<void> {
@@ -442,11 +470,20 @@ export class FeatureStore {
     return this.engine.materializeIncremental(parseTimestamp(end, 'end'), options.views);
   }
 
-  /** Consumes rows from any async iterable (or a Redis Stream via redisStreamSource) into a view. */
-  async ingest(view: string, source: AsyncIterable<FeatureRow | FeatureRow[] | StreamMessage>, options: IngestOptions = {}): Promise<IngestStats> {
+  /**
+   * Consumes rows from any async iterable, or an IngestSource (Redis Streams from `./redis`, RabbitMQ
+   * Streams from `./rabbitmq`), into a view. A source that reports progress gets the
+   * `mlops_ingest_lag_messages` / `mlops_ingest_lag_seconds` gauges, refreshed every second.
+   */
+  async ingest(view: string, source: AsyncIterable<FeatureRow | FeatureRow[] | StreamMessage> | IngestSource, options: IngestOptions = {}): Promise<IngestStats> {
     this.allow('write', view);
     await this.engine.view(view);
-    return ingestStream(source, async (rows) => void (await this.engine.push(view, rows, options.to ?? 'online_and_offline')), options);
+    const stopGauges = isIngestSource(source) ? this.engine.trackIngest(view, source) : undefined;
+    try {
+      return await ingestStream(source, async (rows) => void (await this.engine.push(view, rows, options.to ?? 'online_and_offline')), options);
+    } finally {
+      stopGauges?.();
+    }
   }
 
   private allow(action: Action, name?: string): void {

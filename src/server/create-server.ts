@@ -16,6 +16,9 @@ import { TokenBuckets, type RateLimitOptions } from './rate-limit.js';
 import './request-context.js';
 import { SERVER_NAME, SERVER_VERSION } from './version.js';
 
+import type { MlopsLogger } from '../core/logger.js';
+import { registerHttpTracing } from './http-tracing.js';
+
 export interface ServerOptions {
   /** Default 5000; 0 picks a free port. */
   port?: number;
@@ -40,6 +43,11 @@ export interface ServerOptions {
    * a folder serves that build, false turns it off. Its files are public; its data needs a key.
    */
   dashboard?: boolean | string;
+  /**
+   * A pino-compatible logger for one access-log line per request (with trace ids). Default: none;
+   * `mlops server` passes pino JSON on stdout.
+   */
+  logger?: MlopsLogger;
 }
 
 export interface MlopsServer {
@@ -114,6 +122,7 @@ export async function createServer(ml: Mlops, options: ServerOptions = {}): Prom
   const https = options.tls !== undefined ? { key: pem(options.tls.key, 'tls.key'), cert: pem(options.tls.cert, 'tls.cert') } : null;
 
   const app = (https !== null ? Fastify({ https, bodyLimit, logger: false }) : Fastify({ bodyLimit, logger: false })) as unknown as FastifyInstance;
+  registerHttpTracing(app, options.logger);
   if (options.cors !== undefined) {
     const { default: cors } = await import('@fastify/cors');
     await app.register(cors, { origin: options.cors.origins, allowedHeaders: ['authorization', 'x-api-key', 'content-type'] });

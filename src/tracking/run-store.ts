@@ -198,13 +198,35 @@ export class RunStore {
     };
     for (const ids of chunks(infos.map((i) => i.runId))) {
       const inList = placeholders(ids.length);
-      collect(paramsBy, await tx.queryArrays<[string, string, string]>(`SELECT run_id, key, value FROM tracking_params WHERE run_id IN (${inList})`, ids), (r) => r[2] as string);
-      collect(tagsBy, await tx.queryArrays<[string, string, string]>(`SELECT run_id, key, value FROM tracking_tags WHERE run_id IN (${inList})`, ids), (r) => r[2] as string);
-      collect(
-        metricsBy,
-        await tx.queryArrays<[string, string, number | null, number]>(`SELECT run_id, key, value, is_nan FROM tracking_latest_metrics WHERE run_id IN (${inList})`, ids),
-        (r) => metricValue({ value: r[2] as number | null, is_nan: r[3] as number }),
-      );
+      if (tx.dialect.name === 'postgres') {
+        // One row per run with its params, tags and metrics aggregated as JSON in the query: 1000 rows come
+        // back instead of ~25,000, which node-postgres otherwise spends most of a 1000-result search parsing.
+        const rows = await tx.queryArrays<[string, string | null, string | null, string | null]>(
+          `SELECT r.run_id,
+             (SELECT json_object_agg(p.key, p.value)::text FROM tracking_params p WHERE p.run_id = r.run_id),
+             (SELECT json_object_agg(t.key, t.value)::text FROM tracking_tags t WHERE t.run_id = r.run_id),
+             (SELECT json_agg(json_build_array(m.key, m.value, m.is_nan))::text FROM tracking_latest_metrics m WHERE m.run_id = r.run_id)
+           FROM tracking_runs r WHERE r.run_id IN (${inList})`,
+          ids,
+        );
+        for (const [runId, params, tags, metrics] of rows) {
+          if (params !== null) paramsBy.set(runId, JSON.parse(params) as Record<string, string>);
+          if (tags !== null) tagsBy.set(runId, JSON.parse(tags) as Record<string, string>);
+          if (metrics !== null) {
+            const rec: Record<string, number> = {};
+            for (const [key, value, isNan] of JSON.parse(metrics) as Array<[string, number | string | null, number | boolean]>) rec[key] = metricValue({ value: value as number | null, is_nan: isNan });
+            metricsBy.set(runId, rec);
+          }
+        }
+      } else {
+        collect(paramsBy, await tx.queryArrays<[string, string, string]>(`SELECT run_id, key, value FROM tracking_params WHERE run_id IN (${inList})`, ids), (r) => r[2] as string);
+        collect(tagsBy, await tx.queryArrays<[string, string, string]>(`SELECT run_id, key, value FROM tracking_tags WHERE run_id IN (${inList})`, ids), (r) => r[2] as string);
+        collect(
+          metricsBy,
+          await tx.queryArrays<[string, string, number | null, number]>(`SELECT run_id, key, value, is_nan FROM tracking_latest_metrics WHERE run_id IN (${inList})`, ids),
+          (r) => metricValue({ value: r[2] as number | null, is_nan: r[3] as number }),
+        );
+      }
       inputs.push(
         ...(await tx.query<(typeof inputs)[number]>(
           `SELECT i.run_id, i.tags_json, d.name, d.digest, d.source_type, d.source, d.schema_json, d.profile_json

@@ -65,3 +65,6 @@ export async function tempDir(prefix = 'mlops-test-'): Promise<{ path: string; r
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
+
+/** A RabbitMQ stream endpoint (the broker's rabbitmq_stream plugin) for the stream-ingest suites. */
+export const RABBIT_STREAM_URL = process.env.MLOPS_TEST_RABBITMQ_STREAM_URL || undefined;

@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { Principal } from '../../governance/principal.js';
 import { createServer } from '../../server/create-server.js';
@@ -5,6 +6,8 @@ import { intOption, parse } from '../args.js';
 import type { Command } from '../command.js';
 import { openRuntime } from '../runtime-options.js';
 import { readJsonFile } from './features.js';
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'];
 
 export const server: Command = {
   name: 'server',
@@ -15,6 +18,8 @@ export const server: Command = {
   --host        default 127.0.0.1 (MLOPS_HOST); binding elsewhere without --api-keys prints a warning
   --api-keys    JSON file { "<key>": { "id": "svc", "roles": ["service"] } } (MLOPS_API_KEYS_FILE)
   --load        serve a registry model over /v2 (repeatable); it follows its alias
+  --log-level   pino JSON logs on stdout after the first line: trace|debug|info (default)|warn|error|silent
+                (MLOPS_LOG_LEVEL); one line per request and the runtime's warnings, with trace ids
 Stops cleanly on SIGINT or SIGTERM.`,
   async run(argv, o) {
     const p = parse(argv, {
@@ -27,6 +32,7 @@ Stops cleanly on SIGINT or SIGTERM.`,
       burst: { type: 'string' },
       cors: { type: 'string', multiple: true },
       load: { type: 'string', multiple: true },
+      'log-level': { type: 'string' },
     });
     const v = p.values;
     const port = intOption(v.port ?? process.env.MLOPS_PORT, 'port') ?? 5000;
@@ -36,7 +42,10 @@ Stops cleanly on SIGINT or SIGTERM.`,
     if ((v['tls-key'] === undefined) !== (v['tls-cert'] === undefined)) throw new InvalidArgumentError('Invalid TLS options: give both --tls-key and --tls-cert');
     const perSecond = intOption(v['rate-limit'], 'rate-limit');
     const burst = intOption(v.burst, 'burst');
-    const ml = await openRuntime(p);
+    const level = v['log-level'] ?? process.env.MLOPS_LOG_LEVEL ?? 'info';
+    if (!LOG_LEVELS.includes(level)) throw new InvalidArgumentError(`Invalid --log-level ${JSON.stringify(level)}: use one of ${LOG_LEVELS.join(', ')}`);
+    const logger = pino({ level, base: { service: 'mlops-server' } });
+    const ml = await openRuntime(p, process.env, { logger });
     ml.events.on('warning', (w) => o.err(`warning: ${w.message}`));
     try {
       for (const ref of v.load ?? []) {
@@ -50,6 +59,7 @@ Stops cleanly on SIGINT or SIGTERM.`,
         ...(v['tls-key'] !== undefined && v['tls-cert'] !== undefined ? { tls: { key: v['tls-key'], cert: v['tls-cert'] } } : {}),
         ...(perSecond !== undefined ? { rateLimit: { perSecond, ...(burst !== undefined ? { burst } : {}) } } : {}),
         ...(v.cors !== undefined ? { cors: { origins: v.cors } } : {}),
+        logger,
       });
       o.out(o.json ? JSON.stringify({ url: srv.url }) : `mlops server listening on ${srv.url}`);
       await new Promise<void>((resolve) => {
