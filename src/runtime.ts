@@ -24,6 +24,8 @@ import { Registry, RegistryEngine } from './registry/registry.js';
 import { FeatureStore, FeaturesEngine } from './features/feature-store.js';
 import { Monitoring, MonitoringEngine } from './monitoring/monitoring.js';
 import { Serving, ServingEngine } from './serving/serving.js';
+import { Controls, ControlsEngine } from './controls/controls.js';
+import { policyReaders } from './controls/readers.js';
 
 /** The three stores a runtime stands on. */
 export interface MlopsStores {
@@ -49,6 +51,7 @@ interface RuntimeCore {
   features: FeaturesEngine;
   monitoring: MonitoringEngine;
   serving: ServingEngine;
+  controls: ControlsEngine;
 }
 
 /** One runtime: stores, events and metrics, acting as one principal. */
@@ -59,6 +62,7 @@ export class Mlops {
   private featuresView: FeatureStore | undefined;
   private monitoringView: Monitoring | undefined;
   private servingView: Serving | undefined;
+  private controlsView: Controls | undefined;
 
   /** @internal */
   constructor(
@@ -104,6 +108,13 @@ export class Mlops {
     this.assertOpen();
     this.servingView ??= new Serving(this.core.serving, this.principal, this.core.authz);
     return this.servingView;
+  }
+
+  /** Trading controls: the kill switch, evidence packs, the model inventory. */
+  get controls(): Controls {
+    this.assertOpen();
+    this.controlsView ??= new Controls(this.core.controls, this.principal, this.core.authz);
+    return this.controlsView;
   }
 
   /** The hash-chained audit log: query and verify. */
@@ -153,6 +164,7 @@ export class Mlops {
       core.closed = true;
       // Modules write what they still hold (buffered metrics) before the stores go away.
       core.registry.close();
+      core.controls.close();
       core.monitoring.close();
       const flushed = await Promise.allSettled([core.tracking.close(), core.serving.close()]);
       const results = [...flushed, ...(await Promise.allSettled(core.ownedStores.map((s) => s.close())))];
@@ -213,12 +225,19 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
     const auditLog = new AuditLog(metadataStore, clock);
     const tracking = new TrackingEngine({ sql: metadataStore, blobs: artifactStore, clock, events, audit: auditLog });
     await tracking.init();
-    const registry = new RegistryEngine({ sql: metadataStore, blobs: artifactStore, clock, events, audit: auditLog }, tracking, options.registry);
+    const registry = new RegistryEngine({ sql: metadataStore, blobs: artifactStore, clock, events, audit: auditLog, auditQuery: (q) => auditLog.query(q) }, tracking, options.registry);
     await registry.init();
     const metrics = new MetricsRegistry(options.metrics);
     const features = new FeaturesEngine({ sql: metadataStore, kv: onlineStore, clock, events, metrics, audit: auditLog }, options.features);
     await features.init();
     const serving = new ServingEngine(events, registry, metrics, features);
+    const controls = new ControlsEngine(
+      { sql: metadataStore, clock, events, metrics, audit: auditLog, registry, readers: policyReaders(tracking, artifactStore), loadedNames: () => [...serving.models].map((m) => m.name) },
+      options.controls,
+    );
+    await controls.init();
+    registry.controls = controls;
+    serving.controls = controls;
     const monitoring = new MonitoringEngine({ events, metrics }, artifactStore, metadataStore, features);
     const core: RuntimeCore = {
       stores: { metadata: metadataStore, artifacts: artifactStore, online: onlineStore },
@@ -235,6 +254,7 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
       features,
       monitoring,
       serving,
+      controls,
     };
     return new Mlops(core, principal);
   } catch (err) {

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import type { DriftReport } from '../monitoring/drift.js';
+import type { HaltTarget } from '../controls/targets.js';
 
 /**
  * Events the runtime emits. Domain modules add their events here so that every listener is typed.
@@ -22,6 +23,11 @@ export interface MlopsEvents {
   'registry.approval.changed': [{ name: string; version: number; from: string; to: string; actor: string; reason?: string }];
   'registry.alias.set': [{ name: string; alias: string; version: number; previousVersion?: number }];
   'registry.alias.removed': [{ name: string; alias: string; version: number; cause: 'deleted' | 'revoked' }];
+  /** A kill-switch halt took effect in this process (made here or seen from another process). */
+  'controls.halted': [{ target: HaltTarget; haltedBy: string; reason: string }];
+  'controls.resumed': [{ target: HaltTarget }];
+  /** An output guard caught a value; `action` is what was done with it. */
+  'controls.guard.violation': [{ model: string; version: number | null; output: string; guard: string; value: number; action: 'reject' | 'clamp' | 'fallback' }];
 }
 
 type EventArgs<E, K extends keyof E> = E[K] extends unknown[] ? E[K] : never;

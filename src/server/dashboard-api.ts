@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { InvalidArgumentError, NotFoundError } from '../core/errors.js';
 import type { AuditQuery } from '../governance/audit-log.js';
-import type { ResourceKind } from '../governance/rbac.js';
+import { ACTIONS, type ResourceKind } from '../governance/rbac.js';
 import './request-context.js';
 import { Fields } from './mlflow/params.js';
 
@@ -15,7 +15,7 @@ export function registerDashboardApi(app: FastifyInstance): void {
   app.get(`${BASE}/whoami`, async (req) => {
     const { principal, authorizer } = req.ml;
     const kinds: ResourceKind[] = ['experiment', 'run', 'registered_model', 'feature_view', 'audit'];
-    const can = Object.fromEntries(kinds.map((k) => [k, (['read', 'write', 'approve', 'admin'] as const).filter((a) => authorizer.can(principal, a, k))]));
+    const can = Object.fromEntries(kinds.map((k) => [k, ACTIONS.filter((a) => authorizer.can(principal, a, k))]));
     return { id: principal.id, roles: principal.roles, can };
   });
 
