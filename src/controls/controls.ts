@@ -125,7 +125,8 @@ export class ControlsEngine implements RegistryControls {
     const safe = o.whenHalted === undefined ? undefined : checkFixedAnswer(o.whenHalted, input.signature, 'whenHalted');
     const stored = input.version === null ? undefined : await readVersionControls(this.deps.sql, input.model, input.version);
     const guards = o.guards !== undefined ? checkGuards(o.guards, input.signature) : stored?.guards !== undefined ? checkGuards(stored.guards, input.signature, 'stored guards') : undefined;
-    const policy = o.onViolation !== undefined ? checkPolicy(o.onViolation) : (stored?.onViolation ?? 'reject');
+    // Guards given at load replace the stored ones together with their policy.
+    const policy = o.guards !== undefined || o.onViolation !== undefined ? checkPolicy(o.onViolation) : (stored?.onViolation ?? 'reject');
     if (policy === 'fallback' && guards !== undefined && safe === undefined) {
       throw new InvalidArgumentError("Invalid onViolation: 'fallback' answers whenHalted's fixed answer; give whenHalted: { outputs }", { details: { field: 'onViolation' } });
     }

@@ -145,7 +145,10 @@ export class GuardRunner {
     let result: Outputs = outputs;
     if (this.policy === 'clamp') {
       result = { ...outputs };
-      for (const [name, data] of Object.entries(fixed)) result[name] = { ...(outputs[name] as Outputs[string]), data: data as ArrayLike<unknown> };
+      for (const [name, data] of Object.entries(fixed)) {
+        const out = outputs[name] as Outputs[string];
+        result[name] = { data: data as ArrayLike<unknown>, dims: out.dims, type: out.type };
+      }
     } else {
       // fallback: each row with a violation gets the safe answer in every output.
       result = {};
@@ -153,7 +156,7 @@ export class GuardRunner {
         const data = copyOf(out.data as ArrayLike<number | bigint>);
         const big = typeof data[0] === 'bigint';
         for (const r of badRows) this.safe?.fill(name, data, r, big);
-        result[name] = { ...out, data: data as ArrayLike<unknown> };
+        result[name] = { data: data as ArrayLike<unknown>, dims: out.dims, type: out.type };
       }
     }
     this.remember(result, rows);
