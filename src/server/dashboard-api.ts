@@ -52,10 +52,24 @@ export function registerDashboardApi(app: FastifyInstance): void {
     };
   });
 
+  // Kill switch: the banner reads status; the red button per model posts halt (resume needs a second person).
+  app.get(`${BASE}/controls/status`, async (req) => req.ml.controls.refresh());
+  const target = (f: Fields) => {
+    const route = f.optionalString('route');
+    if (f.optionalString('all') === 'true') return { all: true as const };
+    return { model: f.string('model'), ...(route !== undefined ? { route } : {}) };
+  };
+  app.post(`${BASE}/controls/halt`, async (req) => ({ halt: await req.ml.controls.halt(target(new Fields(req)), { reason: new Fields(req).string('reason') }) }));
+  app.post(`${BASE}/controls/resume`, async (req) => {
+    await req.ml.controls.resume(target(new Fields(req)), { reason: new Fields(req).string('reason') });
+    return {};
+  });
+
   app.get(`${BASE}/serving/models`, async (req) => ({
     models: req.ml.serving.list().map((m) => ({
       name: m.name,
       version: m.version,
+      halted: (m.gate as { halted?: unknown } | undefined)?.halted !== undefined,
       provider: m.provider,
       ready: m.ready,
       deterministic: m.deterministic,
