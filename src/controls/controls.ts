@@ -19,7 +19,8 @@ import { buildInventory, type InventoryRow } from './inventory.js';
 import { KillSwitch } from './kill-switch.js';
 import { ApprovalPolicies, type PolicyReaders, type StoredPolicy } from './policies.js';
 import { CONTROLS_MODULE, controlsMigrations } from './schema.js';
-import type { HaltTarget } from './targets.js';
+import { targetKey, type HaltTarget } from './targets.js';
+import { bumpControls } from './kill-switch.js';
 import { prepareVersionControls, readVersionControls, storeVersionControls, type VersionControls } from './version-controls.js';
 
 export interface ControlsOptions {
@@ -73,6 +74,30 @@ export class ControlsEngine implements RegistryControls {
   async init(): Promise<void> {
     await this.deps.sql.migrate(CONTROLS_MODULE, controlsMigrations);
     await this.board.start(this.options.pollIntervalMs ?? 250);
+    // Controls are kept by model name: a rename carries its policy, stored guards and halts along.
+    this.offRename = this.deps.events.on('registry.model.renamed', (e) => {
+      void this.renamed(e.from, e.to).catch((err: unknown) =>
+        this.deps.events.emit('warning', { source: 'controls', message: `The controls of ${e.from} could not follow its rename to ${e.to}`, cause: err }),
+      );
+    });
+  }
+
+  private offRename: (() => void) | undefined;
+
+  private async renamed(from: string, to: string): Promise<void> {
+    await this.deps.sql.transaction(async (tx) => {
+      await tx.exec('UPDATE controls_policies SET model = ? WHERE model = ?', [to, from]);
+      await tx.exec('UPDATE controls_version_guards SET model = ? WHERE model = ?', [to, from]);
+      // A halt is copied, not moved: processes still serving under the old name stay halted, and
+      // loads under the new name start halted; each name is resumed on its own.
+      const halts = await tx.query<{ route: string | null; halted_by: string; reason: string; ts: number }>('SELECT route, halted_by, reason, ts FROM controls_halts WHERE model = ?', [from]);
+      for (const h of halts) {
+        const key = targetKey(h.route === null ? { model: to } : { model: to, route: h.route });
+        await tx.exec('INSERT INTO controls_halts (target, model, route, halted_by, reason, ts) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (target) DO NOTHING', [key, to, h.route, h.halted_by, h.reason, Number(h.ts)]);
+      }
+      await bumpControls(tx);
+    });
+    await this.board.wake();
   }
 
   /** News from other processes: call from a push signal (LISTEN/NOTIFY, Redis) to act before the next poll. */
@@ -81,6 +106,7 @@ export class ControlsEngine implements RegistryControls {
   }
 
   close(): void {
+    this.offRename?.();
     this.board.close();
   }
 

@@ -41,7 +41,10 @@ export class Approvals {
     let from: ApprovalState = 'draft';
     // The approval policy is checked before the transaction (it reads the run and its artifacts);
     // what it needs of the transaction (distinct approvers) is checked inside it.
-    const policy = kind === 'approve' ? await this.controls()?.checkApproval(await this.versions.get(name, v), actor) : undefined;
+    const controls = kind === 'approve' ? this.controls() : undefined;
+    const current = controls === undefined ? undefined : await this.versions.get(name, v);
+    // Only a pending version is checked: any other state gets the workflow's own refusal below.
+    const policy = current?.approval === 'pending_approval' ? await controls?.checkApproval(current, actor) : undefined;
     let held = false;
     await this.ctx.sql.transaction(async (tx) => {
       const row = await this.versions.row(tx, name, v, true);

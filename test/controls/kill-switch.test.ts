@@ -90,6 +90,17 @@ describe.each(BACKENDS)('kill switch on $name', (backend) => {
     expect(ml.controls.status().anyHalted).toBe(false);
   });
 
+  it('a rename carries the halt (copied: the old name stays halted) and the approval policy', async () => {
+    await ml.registry.setPolicy('sig', { requires: [{ approvers: 2 }] });
+    await ml.as(RISK).controls.halt({ model: 'sig' }, { reason: 'before rename' });
+    await ml.registry.renameRegisteredModel('sig', 'sig2');
+    for (let i = 0; i < 100 && ml.controls.status().halted.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const model = await ml.serving.load('sig2@champion');
+    await expect(model.predict([[1, 2]])).rejects.toMatchObject({ code: 'HALTED' });
+    expect(ml.controls.status().halted.map((h) => h.target)).toEqual(expect.arrayContaining([{ model: 'sig' }, { model: 'sig2' }]));
+    expect(await ml.registry.getPolicy('sig2')).toMatchObject({ requires: [{ approvers: 2 }] });
+  });
+
   it('needs the halt permission: a data scientist and a service may not halt; risk, reviewer and admin may', async () => {
     expect(await code(ml.as(AUTHOR).controls.halt({ model: 'sig' }, { reason: 'x' }))).toBe('PERMISSION_DENIED');
     expect(await code(ml.as({ id: 'svc', roles: ['service'] }).controls.halt({ model: 'sig' }, { reason: 'x' }))).toBe('PERMISSION_DENIED');
