@@ -47,6 +47,14 @@ describe.each(BACKENDS)('kill switch on $name', (backend) => {
     expect((await ml.audit.verify()).ok).toBe(true);
   });
 
+  it('a request already waiting for its batch when the halt lands is not answered', async () => {
+    // A long batching delay keeps the request queued while the halt is written.
+    const model = await ml.serving.load('sig@champion', { batching: { maxBatchSize: 64, maxDelayMicros: 500_000 } });
+    const queued = model.predict([[1, 2]]);
+    await ml.as(RISK).controls.halt({ model: 'sig' }, { reason: 'mid-batch' });
+    await expect(queued).rejects.toMatchObject({ code: 'HALTED' });
+  });
+
   it('an admin may resume their own halt with a reason', async () => {
     await ml.controls.halt({ all: true }, { reason: 'exchange outage' });
     await ml.controls.resume({ all: true }, { reason: 'exchange back, checked fills' });
