@@ -8,3 +8,4 @@ export type { EvidencePack } from './evidence.js';
 export type { InventoryRow } from './inventory.js';
 export { evidenceMarkdown } from './evidence-markdown.js';
 export { inventoryCsv } from './inventory.js';
+export type { ControlsEvents } from './events.js';

@@ -1,12 +1,12 @@
 import { EventEmitter } from 'eventemitter3';
 import type { DriftReport } from '../monitoring/drift.js';
-import type { HaltTarget } from '../controls/targets.js';
+import type { ControlsEvents } from '../controls/events.js';
 
 /**
  * Events the runtime emits. Domain modules add their events here so that every listener is typed.
  * Each payload is one object, so fields can be added without breaking listeners.
  */
-export interface MlopsEvents {
+export interface MlopsEvents extends ControlsEvents {
   /** A store or provider could not be used as asked and the runtime fell back; never fatal. */
   warning: [{ source: string; message: string; cause?: unknown }];
   /** The runtime is closing; modules release what they hold. */
@@ -23,11 +23,6 @@ export interface MlopsEvents {
   'registry.approval.changed': [{ name: string; version: number; from: string; to: string; actor: string; reason?: string }];
   'registry.alias.set': [{ name: string; alias: string; version: number; previousVersion?: number }];
   'registry.alias.removed': [{ name: string; alias: string; version: number; cause: 'deleted' | 'revoked' }];
-  /** A kill-switch halt took effect in this process (made here or seen from another process). */
-  'controls.halted': [{ target: HaltTarget; haltedBy: string; reason: string }];
-  'controls.resumed': [{ target: HaltTarget }];
-  /** An output guard caught a value; `action` is what was done with it. */
-  'controls.guard.violation': [{ model: string; version: number | null; output: string; guard: string; value: number; action: 'reject' | 'clamp' | 'fallback' }];
 }
 
 type EventArgs<E, K extends keyof E> = E[K] extends unknown[] ? E[K] : never;

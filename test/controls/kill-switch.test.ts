@@ -117,6 +117,17 @@ describe.each(BACKENDS)('kill switch on $name', (backend) => {
   });
 });
 
+describe('controls configuration', () => {
+  it('a bad poll interval fails createMlops, naming the field', async () => {
+    const dir = await tempDir();
+    try {
+      await expect(createMlops({ dir: dir.path, env: {}, controls: { pollIntervalMs: -1 } })).rejects.toThrow(/Invalid controls\.pollIntervalMs: -1/);
+    } finally {
+      await dir.remove();
+    }
+  });
+});
+
 describe('halts survive a restart', () => {
   it('a process that loads a halted model starts halted', async () => {
     const dir = await tempDir();
