@@ -24,7 +24,7 @@ import { Registry, RegistryEngine } from './registry/registry.js';
 import { FeatureStore, FeaturesEngine } from './features/feature-store.js';
 import { Monitoring, MonitoringEngine } from './monitoring/monitoring.js';
 import { Serving, ServingEngine } from './serving/serving.js';
-import { Controls, ControlsEngine } from './controls/controls.js';
+import { Controls, ControlsEngine, checkControlsOptions } from './controls/controls.js';
 import { policyReaders } from './controls/readers.js';
 
 /** The three stores a runtime stands on. */
@@ -196,6 +196,7 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
   const online = options.online ?? env.MLOPS_ONLINE ?? 'memory';
   // Check roles and parse every URL before opening anything, so a typo leaves nothing open.
   const authz = new Authorizer(options.roles ?? {});
+  checkControlsOptions(options.controls);
   const metadataTarget = typeof metadata === 'string' ? parseMetadataUrl(metadata, cwd) : undefined;
   const artifactTarget = typeof artifacts === 'string' ? parseArtifactsUrl(artifacts, cwd) : undefined;
   const onlineTarget = typeof online === 'string' ? parseOnlineUrl(online) : undefined;

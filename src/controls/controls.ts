@@ -32,6 +32,12 @@ export interface ControlsOptions {
   pollIntervalMs?: number;
 }
 
+/** Checked by createMlops before any store opens. */
+export function checkControlsOptions(options: ControlsOptions | undefined): void {
+  const poll = options?.pollIntervalMs ?? 250;
+  if (!(Number.isSafeInteger(poll) && poll >= 0)) throw new InvalidArgumentError(`Invalid controls.pollIntervalMs: ${JSON.stringify(poll)} must be a whole number of ms >= 0`, { details: { field: 'controls.pollIntervalMs' } });
+}
+
 /** Load options the controls add to ml.serving.load(). */
 export interface ControlLoadOptions {
   /** Limits per output, e.g. `{ Y: { min: -1, max: 1, finite: true, maxAbsChange: 0.5 } }`. */
@@ -64,8 +70,7 @@ export class ControlsEngine implements RegistryControls {
     readonly deps: ControlsDeps,
     private readonly options: ControlsOptions = {},
   ) {
-    const poll = options.pollIntervalMs ?? 250;
-    if (!(Number.isSafeInteger(poll) && poll >= 0)) throw new InvalidArgumentError(`Invalid controls.pollIntervalMs: ${JSON.stringify(poll)} must be a whole number of ms >= 0`, { details: { field: 'controls.pollIntervalMs' } });
+    checkControlsOptions(options);
     this.board = new HaltBoard(deps.sql, deps.events);
     this.killSwitch = new KillSwitch(deps.sql, deps.clock, deps.audit, this.board, (m) => this.knows(m));
     this.policies = new ApprovalPolicies(deps.sql, deps.clock, deps.audit, deps.readers, (m) => this.registered(m));
