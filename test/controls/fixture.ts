@@ -1,4 +1,6 @@
+import { afterEach, beforeEach } from 'vitest';
 import { buildMlp, type Mlops } from '../../src/index.js';
+import type { Backend } from '../helpers/runtimes.js';
 
 export const AUTHOR = { id: 'alice', roles: ['data-scientist'] };
 export const REVIEWER = { id: 'bob', roles: ['reviewer'] };
@@ -22,4 +24,19 @@ export async function registerApproved(ml: Mlops, name: string, versions = 1, op
   }
   void options;
   await author.registry.setAlias(name, 'champion', 1);
+}
+
+/** A fresh runtime on `backend` for each test (skipped when the backend's service is absent); `setup` runs first. */
+export function runtimePerTest(backend: Backend, setup: (ml: Mlops) => Promise<void>): void {
+  let close: (() => Promise<void>) | undefined;
+  beforeEach(async ({ skip }) => {
+    if (backend.skip) skip();
+    const opened = await backend.open();
+    close = opened.close;
+    await setup(opened.ml);
+  });
+  afterEach(async () => {
+    await close?.();
+    close = undefined;
+  });
 }

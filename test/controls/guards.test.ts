@@ -1,18 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Mlops } from '../../src/index.js';
 import { BACKENDS } from '../helpers/runtimes.js';
-import { AUTHOR, REVIEWER, registerApproved, sumModel } from './fixture.js';
+import { AUTHOR, REVIEWER, registerApproved, sumModel, runtimePerTest } from './fixture.js';
 
 describe.each(BACKENDS)('output guards on $name', (backend) => {
   let ml: Mlops;
-  let close: () => Promise<void>;
-  beforeEach(async ({ skip }) => {
-    if (backend.skip) skip();
-    ({ ml, close } = await backend.open());
+  runtimePerTest(backend, async (opened) => {
+    ml = opened;
     await registerApproved(ml, 'sig');
-  });
-  afterEach(async () => {
-    if (!backend.skip) await close();
   });
 
   const y = (out: Awaited<ReturnType<Awaited<ReturnType<Mlops['serving']['load']>>['predict']>>) => Array.from(out.Y!.data as Float32Array);

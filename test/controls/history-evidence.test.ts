@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock, type Mlops } from '../../src/index.js';
 import { createMlops } from '../../src/index.js';
 import { BACKENDS } from '../helpers/runtimes.js';
 import { tempDir } from '../helpers/services.js';
-import { AUTHOR, REVIEWER, RISK, RISK2, registerApproved, sumModel } from './fixture.js';
+import { AUTHOR, REVIEWER, RISK, RISK2, registerApproved, sumModel, runtimePerTest } from './fixture.js';
 
 describe('what was live at time T', () => {
   it('aliasHistory lists each period with actor and reason; resolveAt answers the version at a past instant', async () => {
@@ -41,13 +41,8 @@ describe('what was live at time T', () => {
 
 describe.each(BACKENDS)('evidence pack and inventory on $name', (backend) => {
   let ml: Mlops;
-  let close: () => Promise<void>;
-  beforeEach(async ({ skip }) => {
-    if (backend.skip) skip();
-    ({ ml, close } = await backend.open());
-  });
-  afterEach(async () => {
-    if (!backend.skip) await close();
+  runtimePerTest(backend, async (opened) => {
+    ml = opened;
   });
 
   it('gathers artifact, lineage, policy, transitions, alias and halt history, guards and the audit records with a chain check', async () => {

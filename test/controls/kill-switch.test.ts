@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMlops, type Mlops } from '../../src/index.js';
 import { BACKENDS } from '../helpers/runtimes.js';
 import { tempDir } from '../helpers/services.js';
-import { AUTHOR, REVIEWER, RISK, RISK2, registerApproved } from './fixture.js';
+import { AUTHOR, REVIEWER, RISK, RISK2, registerApproved, runtimePerTest } from './fixture.js';
 
 async function code(p: Promise<unknown> | (() => unknown)): Promise<string | undefined> {
   try {
@@ -15,15 +15,10 @@ async function code(p: Promise<unknown> | (() => unknown)): Promise<string | und
 
 describe.each(BACKENDS)('kill switch on $name', (backend) => {
   let ml: Mlops;
-  let close: () => Promise<void>;
-  beforeEach(async ({ skip }) => {
-    if (backend.skip) skip();
-    ({ ml, close } = await backend.open());
+  runtimePerTest(backend, async (opened) => {
+    ml = opened;
     await registerApproved(ml, 'sig', 2);
     await ml.registry.setAlias('sig', 'challenger', 2);
-  });
-  afterEach(async () => {
-    if (!backend.skip) await close();
   });
 
   it('a halted model answers HALTED at once, a resume by another principal restores it, both audited with the reason', async () => {

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Mlops } from '../../src/index.js';
 import { BACKENDS } from '../helpers/runtimes.js';
-import { AUTHOR, REVIEWER, sumModel } from './fixture.js';
+import { AUTHOR, REVIEWER, sumModel, runtimePerTest } from './fixture.js';
 
 const REVIEWER2 = { id: 'carol', roles: ['reviewer'] };
 
@@ -21,14 +21,9 @@ async function candidate(ml: Mlops, metrics: Record<string, number>, files: Reco
 
 describe.each(BACKENDS)('approval policies on $name', (backend) => {
   let ml: Mlops;
-  let close: () => Promise<void>;
-  beforeEach(async ({ skip }) => {
-    if (backend.skip) skip();
-    ({ ml, close } = await backend.open());
+  runtimePerTest(backend, async (opened) => {
+    ml = opened;
     await ml.as(AUTHOR).registry.createRegisteredModel({ name: 'sig' });
-  });
-  afterEach(async () => {
-    if (!backend.skip) await close();
   });
 
   it('approve refuses with FAILED_PRECONDITION naming each unmet requirement', async () => {
