@@ -163,7 +163,22 @@ export class ControlsEngine implements RegistryControls {
     }
     const runner = guards === undefined || Object.keys(guards).length === 0 ? undefined : new GuardRunner(guards, policy, safe);
     return (served) => {
-      served.gate = new ControlGate({ ...this.deps, board: this.board }, input.model, input.route, () => served.version, safe, runner);
+      const gate = new ControlGate({ ...this.deps, board: this.board }, input.model, input.route, () => served.version, safe, runner);
+      served.gate = gate;
+      // A model that follows an alias takes the guards stored with each version it swaps to (unless
+      // guards were given at load). Until the read lands (a few ms), the previous guards apply.
+      if (o.guards === undefined && o.onViolation === undefined && input.version !== null) {
+        served.on('swap', (e) => {
+          if (e.to === null) return;
+          void readVersionControls(this.deps.sql, input.model, e.to)
+            .then((next) => {
+              if (next === undefined) return gate.useGuards(undefined);
+              if (next.onViolation === 'fallback' && safe === undefined) throw new InvalidArgumentError(`Version ${e.to} stores onViolation fallback but the model was loaded without whenHalted`);
+              gate.useGuards(new GuardRunner(checkGuards(next.guards, served.signature, 'stored guards'), next.onViolation, safe));
+            })
+            .catch((err: unknown) => this.deps.events.emit('warning', { source: 'controls', message: `${input.model}: the guards of version ${e.to} could not be applied; the previous ones stay`, cause: err }));
+        });
+      }
     };
   }
 

@@ -55,8 +55,13 @@ export class ControlGate implements PredictGate {
     readonly route: string | undefined,
     private readonly version: () => number | null,
     private readonly safe: SafeAnswer | undefined,
-    private readonly guards: GuardRunner | undefined,
+    private guards: GuardRunner | undefined,
   ) {}
+
+  /** Replaces the guards (a hot swap to a version that stores other guards). */
+  useGuards(guards: GuardRunner | undefined): void {
+    this.guards = guards;
+  }
 
   private current(): Halt | undefined {
     const board = this.deps.board;

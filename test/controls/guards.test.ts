@@ -53,6 +53,22 @@ describe.each(BACKENDS)('output guards on $name', (backend) => {
     await expect(strict.predict([[3, 3]])).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
   });
 
+  it('a model following an alias takes the guards stored with the version it swaps to', async () => {
+    await ml.as(AUTHOR).registry.createModelVersion({ name: 'sig', source: { bytes: await sumModel() }, guards: { Y: { max: 1 } }, onViolation: 'clamp' });
+    await ml.as(AUTHOR).registry.requestApproval('sig', 2);
+    await ml.as(REVIEWER).registry.approve('sig', 2);
+    const model = await ml.serving.load('sig@champion', { followIntervalMs: 50 });
+    expect(y(await model.predict([[3, 3]]))).toEqual([6]);
+    await ml.as(AUTHOR).registry.setAlias('sig', 'champion', 2);
+    let answer = 6;
+    for (let i = 0; i < 200 && answer !== 1; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      answer = y(await model.predict([[3, 3]]))[0] as number;
+    }
+    expect(model.version).toBe(2);
+    expect(answer).toBe(1);
+  });
+
   it('refuses guards on outputs the model does not have, bad limits and policies, at load and at registration, writing nothing', async () => {
     await expect(ml.serving.load('sig@champion', { guards: { Z: { max: 1 } } })).rejects.toThrow(/Invalid guards\.Z: the model has no output Z/);
     await expect(ml.serving.load('sig@champion', { guards: { Y: { min: 2, max: 1 } } })).rejects.toThrow(/guards\.Y: min 2 is above max 1/);
