@@ -233,7 +233,7 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
     await features.init();
     const serving = new ServingEngine(events, registry, metrics, features);
     const controls = new ControlsEngine(
-      { sql: metadataStore, clock, events, metrics, audit: auditLog, registry, readers: policyReaders(tracking, artifactStore), loadedNames: () => [...serving.models].map((m) => m.name) },
+      { sql: metadataStore, clock, events, metrics, audit: auditLog, registry, readers: policyReaders(tracking, artifactStore), featureViews: () => [...features.definitions.views.values()], loadedNames: () => [...serving.models].map((m) => m.name) },
       options.controls,
     );
     await controls.init();

@@ -56,6 +56,8 @@ export interface ControlsDeps {
   audit: AuditLog;
   registry: RegistryEngine;
   readers: PolicyReaders;
+  /** The feature views defined now (name, version, schema), for the evidence pack's lineage. */
+  featureViews: () => Array<{ name: string; version: number; schema: Record<string, unknown> }>;
   /** Names of models loaded in this runtime (file-loaded models can be halted by their served name). */
   loadedNames: () => string[];
 }

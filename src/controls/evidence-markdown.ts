@@ -23,7 +23,8 @@ export function evidenceMarkdown(p: EvidencePack): string {
       `Outputs:\n\n${tableOf(['name', 'type', 'shape'], (a.signature?.outputs ?? []).map((o) => [o.name, o.elementType, JSON.stringify(o.shape)]))}`,
     `## Lineage\n\nRun: ${p.lineage.runId ?? 'none'}${p.lineage.run ? ` (${p.lineage.run.runName}, ${p.lineage.run.status}, by ${p.lineage.run.userId})` : ''}\n\n` +
       `Parameters:\n\n${tableOf(['key', 'value'], Object.entries(p.lineage.params))}\nFinal metrics:\n\n${tableOf(['key', 'value'], Object.entries(p.lineage.metrics))}\n` +
-      `Datasets:\n\n${tableOf(['name', 'digest', 'source type', 'source', 'context'], p.lineage.datasets.map((d) => [d.name, d.digest, d.sourceType, d.source, d.context]))}`,
+      `Datasets:\n\n${tableOf(['name', 'digest', 'source type', 'source', 'context'], p.lineage.datasets.map((d) => [d.name, d.digest, d.sourceType, d.source, d.context]))}\n` +
+      `Feature views:\n\n${tableOf(['view', 'version', 'features'], p.lineage.featureViews.map((f) => [f.view, f.version, f.features.join(', ')]))}`,
     `## Approval\n\nState: **${p.approval.state}**. Policy: ${p.approval.policy === null ? 'none' : `set by ${p.approval.policy.setBy} at ${iso(p.approval.policy.ts)}, digest ${p.approval.policy.digest}`}\n\n` +
       (p.approval.policy === null ? '' : `${p.approval.policy.requires.map((r) => `- \`${JSON.stringify(r)}\``).join('\n')}\n\n`) +
       tableOf(['from', 'to', 'actor', 'at', 'reason'], p.approval.transitions.map((t) => [t.from, t.to, t.actor, iso(t.ts), t.reason])),

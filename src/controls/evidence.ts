@@ -18,6 +18,8 @@ export interface EvidencePack {
     params: Record<string, string>;
     metrics: Record<string, number>;
     datasets: Array<{ name: string; digest: string; sourceType: string; source: string; context?: string }>;
+    /** Feature views whose features the input columns name (`view:feature` or a feature's name), at their current version. */
+    featureViews: Array<{ view: string; version: number; features: string[] }>;
   };
   approval: { state: string; policy: StoredPolicy | null; transitions: ApprovalEvent[] };
   aliases: { current: string[]; history: Record<string, AliasPeriod[]> };
@@ -95,6 +97,7 @@ export async function buildEvidence(engine: ControlsEngine, name: string, versio
         const context = d.tags.find((t) => t.key === 'mlflow.data.context')?.value;
         return { name: d.dataset.name, digest: d.dataset.digest, sourceType: d.dataset.sourceType, source: d.dataset.source, ...(context !== undefined ? { context } : {}) };
       }),
+      featureViews: featureViewsOf(Object.values(columns).flat(), engine.deps.featureViews()),
     },
     approval: { state: mv.approval, policy, transitions },
     aliases: { current: mv.aliases, history },
@@ -108,6 +111,16 @@ export async function buildEvidence(engine: ControlsEngine, name: string, versio
   return pack;
 }
 
+/** The views (and their versions) that hold the features a version's input columns name. */
+function featureViewsOf(columns: string[], views: Array<{ name: string; version: number; schema: Record<string, unknown> }>): Array<{ view: string; version: number; features: string[] }> {
+  const out: Array<{ view: string; version: number; features: string[] }> = [];
+  for (const v of views) {
+    const features = columns.filter((c) => (c.startsWith(`${v.name}:`) && c.slice(v.name.length + 1) in v.schema) || (!c.includes(':') && c in v.schema));
+    if (features.length > 0) out.push({ view: v.name, version: v.version, features });
+  }
+  return out.sort((a, b) => (a.view < b.view ? -1 : 1));
+}
+
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -118,7 +131,7 @@ export function summarize(p: EvidencePack): string[] {
   const live = Object.entries(p.aliases.history).map(([a, ps]) => `${a} ${ps.length}x (${ps.map((x) => `${iso(x.from)}..${x.to === null ? 'now' : iso(x.to)}`).join(', ')})`);
   return [
     `${p.model.name}/${p.artifact.version}: sha256 ${p.artifact.sha256.slice(0, 16)}…, ${p.artifact.size} bytes, registered by ${p.artifact.createdBy} at ${iso(p.artifact.creationTime)}`,
-    `lineage: ${p.lineage.runId === null ? 'no source run' : `run ${p.lineage.runId} (${Object.keys(p.lineage.params).length} params, ${Object.keys(p.lineage.metrics).length} metrics, ${p.lineage.datasets.length} datasets)`}`,
+    `lineage: ${p.lineage.runId === null ? 'no source run' : `run ${p.lineage.runId} (${Object.keys(p.lineage.params).length} params, ${Object.keys(p.lineage.metrics).length} metrics, ${p.lineage.datasets.length} datasets, ${p.lineage.featureViews.length} feature views)`}`,
     `approval: ${p.approval.state}${approvedBy.length > 0 ? ` by ${[...new Set(approvedBy)].join(', ')}` : ''}; policy ${p.approval.policy === null ? 'none' : `${p.approval.policy.requires.length} requirement(s), digest ${p.approval.policy.digest.slice(0, 12)}…`}`,
     `aliases: ${live.length === 0 ? 'never live' : live.join('; ')}`,
     `halts: ${p.halts.filter((h) => h.action === 'halt').length} halt(s), ${p.halts.filter((h) => h.action === 'resume').length} resume(s)`,

@@ -49,6 +49,7 @@ describe.each(BACKENDS)('evidence pack and inventory on $name', (backend) => {
     const author = ml.as(AUTHOR);
     await author.registry.createRegisteredModel({ name: 'sig', description: 'FX signal' });
     await ml.registry.setPolicy('sig', { requires: [{ metric: 'test_auc', op: '>=', value: 0.8 }] });
+    await ml.features.apply({ entities: [{ name: 'pair', joinKeys: ['symbol'] }], views: [{ name: 'px', entities: ['pair'], ttl: '10m', schema: { a: 'float64', b: 'float64', c: 'float64' } }] });
     const exp = await author.tracking.getExperimentByName('Default');
     const run = await author.tracking.startRun({ experimentId: exp.experimentId, name: 'train-7' });
     await run.logParams({ lr: 0.01 });
@@ -66,7 +67,7 @@ describe.each(BACKENDS)('evidence pack and inventory on $name', (backend) => {
     const pack = await ml.as(RISK).controls.evidence('sig', 1);
     expect(pack.kind).toBe('mlops.evidence/v1');
     expect(pack.artifact).toMatchObject({ version: 1, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), columns: { X: ['a', 'b'] } });
-    expect(pack.lineage).toMatchObject({ runId: run.runId, params: { lr: '0.01' }, metrics: { test_auc: 0.91 }, datasets: [{ name: 'fx-2025', digest: 'abc123', context: 'training' }] });
+    expect(pack.lineage).toMatchObject({ runId: run.runId, params: { lr: '0.01' }, metrics: { test_auc: 0.91 }, datasets: [{ name: 'fx-2025', digest: 'abc123', context: 'training' }], featureViews: [{ view: 'px', version: 1, features: ['a', 'b'] }] });
     expect(pack.approval.policy).toMatchObject({ requires: [{ metric: 'test_auc', op: '>=', value: 0.8 }] });
     expect(pack.approval.transitions.map((t) => [t.to, t.actor, t.reason])).toEqual([
       ['pending_approval', 'alice', 'ready'],
