@@ -14,8 +14,9 @@ import { serverSuite } from './suites/server.js';
 import { dashboardSuite } from './suites/dashboard.js';
 import { ingestSuite } from './suites/ingest.js';
 import { tracingSuite } from './suites/tracing.js';
+import { controlsSuite } from './suites/controls.js';
 
-const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite, featuresSuite, monitoringSuite, servingSuite, serverSuite, dashboardSuite, ingestSuite, tracingSuite];
+const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite, featuresSuite, monitoringSuite, servingSuite, serverSuite, dashboardSuite, ingestSuite, tracingSuite, controlsSuite];
 
 const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -4,6 +4,11 @@
 import { buildLogisticRegression, createMlops } from '../src/index.js';
 import { auc, marketSamples, predict, trainLogistic } from './synthetic-market.js';
 
+function finalVersion(version: number | null): number {
+  if (version === null) throw new Error('demo check failed: the champion has no version');
+  return version;
+}
+
 function step(title: string): (detail?: string) => void {
   const t0 = performance.now();
   process.stdout.write(`• ${title} … `);
@@ -155,6 +160,20 @@ try {
   const driftVerdict = monitor.report();
   done(`same market: drift ${calmReport.datasetDrift}; shifted: drift ${driftVerdict.datasetDrift} (${Object.entries(driftVerdict.columns).filter(([, c]) => c.drift).map(([k]) => k).join(', ')})`);
 
+  done = step('kill switch: risk halts the champion, a second risk officer resumes it');
+  const riskOfficer = ml.as({ id: 'risk-rita', roles: ['risk'] });
+  await riskOfficer.controls.halt({ model: modelName }, { reason: 'demo drill: runaway signal' });
+  const whileHalted = await served.predict([liveRows[0] as number[]]).then(
+    () => 'answered',
+    (err: { code?: string }) => err.code,
+  );
+  await ml.as({ id: 'risk-ravi', roles: ['risk'] }).controls.resume({ model: modelName }, { reason: 'drill over, limits checked' });
+  const afterResume = await served.predict([liveRows[0] as number[]]).then(() => 'answered', (err: { code?: string }) => err.code);
+  done(`while halted: ${whileHalted}; after resume: ${afterResume}`);
+  const evidence = await riskOfficer.controls.evidence(modelName, finalVersion(served.version));
+  process.stdout.write(`  evidence pack (mlops models evidence ${modelName} ${evidence.artifact.version}):
+${evidence.summary.map((l) => `    ${l}`).join('\n')}\n`);
+
   done = step('verifying the audit chain');
   const audit = await ml.audit.verify();
   done(`${audit.checked} records, ${audit.ok ? 'intact' : `BROKEN at ${audit.firstBrokenSeq}`}`);
@@ -175,6 +194,7 @@ try {
   if (selfApproval !== 'PERMISSION_DENIED' || !audit.ok || champion.version !== mv.version) throw new Error('demo check failed: governance');
   if (calmReport.datasetDrift || !driftVerdict.datasetDrift) throw new Error('demo check failed: drift verdicts');
   if (failed > 0 || !versionsSeen.has(challenger.version)) throw new Error('demo check failed: serving or hot swap');
+  if (whileHalted !== 'HALTED' || afterResume !== 'answered' || !evidence.audit.chain.ok) throw new Error('demo check failed: kill switch or evidence');
 } finally {
   await ml.close();
 }

@@ -10,6 +10,7 @@ export {
   FailedPreconditionError,
   PermissionDeniedError,
   UnavailableError,
+  HaltedError,
   InternalError,
   isMlopsError,
   type MlopsErrorOptions,
@@ -51,3 +52,4 @@ export { buildMlp, buildLogisticRegression, type MlpSpec, type DenseLayer } from
 export * from './features/index.js';
 export * from './monitoring/index.js';
 export * from './serving/index.js';
+export * from './controls/index.js';

@@ -29,6 +29,8 @@ import { isLogger, type MlopsLogger } from './core/logger.js';
 import { logEvents } from './core/log-events.js';
 import { instrumentMethods, type InstrumentOptions } from './core/tracing.js';
 import { featureSpans, registrySpans, servingSpans, storeAttributes, trackingSpans } from './runtime-tracing.js';
+import { Controls, ControlsEngine, checkControlsOptions } from './controls/controls.js';
+import { policyReaders } from './controls/readers.js';
 
 /** The three stores a runtime stands on. */
 export interface MlopsStores {
@@ -56,6 +58,7 @@ interface RuntimeCore {
   serving: ServingEngine;
   /** Where spans' failures and slow calls are logged (createMlops({ logger, slowOperationMs })). */
   instrument: InstrumentOptions;
+  controls: ControlsEngine;
 }
 
 /** One runtime: stores, events and metrics, acting as one principal. */
@@ -66,6 +69,7 @@ export class Mlops {
   private featuresView: FeatureStore | undefined;
   private monitoringView: Monitoring | undefined;
   private servingView: Serving | undefined;
+  private controlsView: Controls | undefined;
 
   /** @internal */
   constructor(
@@ -111,6 +115,13 @@ export class Mlops {
     this.assertOpen();
     this.servingView ??= instrumentMethods(new Serving(this.core.serving, this.principal, this.core.authz), servingSpans(this.core.instrument), this.core.instrument);
     return this.servingView;
+  }
+
+  /** Trading controls: the kill switch, evidence packs, the model inventory. */
+  get controls(): Controls {
+    this.assertOpen();
+    this.controlsView ??= new Controls(this.core.controls, this.principal, this.core.authz);
+    return this.controlsView;
   }
 
   /** The hash-chained audit log: query and verify. */
@@ -160,6 +171,7 @@ export class Mlops {
       core.closed = true;
       // Modules write what they still hold (buffered metrics) before the stores go away.
       core.registry.close();
+      core.controls.close();
       core.monitoring.close();
       const flushed = await Promise.allSettled([core.tracking.close(), core.serving.close()]);
       const results = [...flushed, ...(await Promise.allSettled(core.ownedStores.map((s) => s.close())))];
@@ -196,6 +208,7 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
   const online = options.online ?? env.MLOPS_ONLINE ?? 'memory';
   // Check roles and parse every URL before opening anything, so a typo leaves nothing open.
   const authz = new Authorizer(options.roles ?? {});
+  checkControlsOptions(options.controls);
   const metadataTarget = typeof metadata === 'string' ? parseMetadataUrl(metadata, cwd) : undefined;
   const artifactTarget = typeof artifacts === 'string' ? parseArtifactsUrl(artifacts, cwd) : undefined;
   const onlineTarget = typeof online === 'string' ? parseOnlineUrl(online) : undefined;
@@ -227,12 +240,19 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
     const auditLog = new AuditLog(metadataStore, clock);
     const tracking = new TrackingEngine({ sql: metadataStore, blobs: artifactStore, clock, events, audit: auditLog });
     await tracking.init();
-    const registry = new RegistryEngine({ sql: metadataStore, blobs: artifactStore, clock, events, audit: auditLog }, tracking, options.registry);
+    const registry = new RegistryEngine({ sql: metadataStore, blobs: artifactStore, clock, events, audit: auditLog, auditQuery: (q) => auditLog.query(q) }, tracking, options.registry);
     await registry.init();
     const metrics = new MetricsRegistry(options.metrics);
     const features = new FeaturesEngine({ sql: metadataStore, kv: onlineStore, clock, events, metrics, audit: auditLog }, options.features);
     await features.init();
     const serving = new ServingEngine(events, registry, metrics, features);
+    const controls = new ControlsEngine(
+      { sql: metadataStore, clock, events, metrics, audit: auditLog, registry, readers: policyReaders(tracking, artifactStore), featureViews: () => [...features.definitions.views.values()], loadedNames: () => [...serving.models].map((m) => m.name) },
+      options.controls,
+    );
+    await controls.init();
+    registry.controls = controls;
+    serving.controls = controls;
     const monitoring = new MonitoringEngine({ events, metrics }, artifactStore, metadataStore, features);
     const core: RuntimeCore = {
       stores: { metadata: metadataStore, artifacts: artifactStore, online: onlineStore },
@@ -250,6 +270,7 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
       monitoring,
       serving,
       instrument: { logger, slowMs: slowOperationMs },
+      controls,
     };
     return new Mlops(core, principal);
   } catch (err) {

@@ -1,6 +1,7 @@
 import { isMlopsError } from '../core/errors.js';
 import { GLOBAL_HELP, UsageError } from './args.js';
 import type { Command } from './command.js';
+import { controlsInventory, controlsStatus, halt, modelsEvidence, resume } from './commands/controls.js';
 import { featuresApply, featuresMaterialize } from './commands/features.js';
 import { auditVerify, driftReport } from './commands/governance.js';
 import { modelsAlias, modelsApprove, modelsList, modelsReject, modelsRequestApproval, modelsRevoke, modelsVersions } from './commands/models.js';
@@ -20,6 +21,11 @@ export const COMMANDS: Command[] = [
   modelsReject,
   modelsRevoke,
   modelsAlias,
+  modelsEvidence,
+  halt,
+  resume,
+  controlsStatus,
+  controlsInventory,
   featuresApply,
   featuresMaterialize,
   auditVerify,

@@ -8,6 +8,7 @@ import type { Principal } from '../governance/principal.js';
 import type { RoleGrants } from '../governance/rbac.js';
 import type { RegistryOptions } from '../registry/registry.js';
 import type { FeaturesOptions } from '../features/context.js';
+import type { ControlsOptions } from '../controls/index.js';
 
 /**
  * Configuration of one runtime. Every store is a URL or an adapter instance; what is left out comes
@@ -31,6 +32,8 @@ export interface MlopsOptions {
   roles?: Record<string, RoleGrants>;
   /** Registry settings: how often to look for changes made by other processes. */
   registry?: RegistryOptions;
+  /** Trading controls: how often each process looks for kill-switch halts made elsewhere. */
+  controls?: ControlsOptions;
   /** Feature store settings: the optional in-process near cache. */
   features?: FeaturesOptions;
   /** A prom-client Registry of the host service; default a private one. */

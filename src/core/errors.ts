@@ -9,6 +9,8 @@ export const ErrorCode = {
   FAILED_PRECONDITION: 'FAILED_PRECONDITION',
   PERMISSION_DENIED: 'PERMISSION_DENIED',
   UNAVAILABLE: 'UNAVAILABLE',
+  /** A kill switch halted the model (ml.controls.halt): nothing is predicted until it is resumed. */
+  HALTED: 'HALTED',
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -65,6 +67,13 @@ export class PermissionDeniedError extends MlopsError {
 export class UnavailableError extends MlopsError {
   constructor(message: string, options?: MlopsErrorOptions) {
     super(ErrorCode.UNAVAILABLE, message, options);
+  }
+}
+
+/** The model (or a route of it, or everything) is halted by the kill switch. */
+export class HaltedError extends MlopsError {
+  constructor(message: string, options?: MlopsErrorOptions) {
+    super(ErrorCode.HALTED, message, options);
   }
 }
 

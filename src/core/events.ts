@@ -1,11 +1,12 @@
 import { EventEmitter } from 'eventemitter3';
 import type { DriftReport } from '../monitoring/drift.js';
+import type { ControlsEvents } from '../controls/events.js';
 
 /**
  * Events the runtime emits. Domain modules add their events here so that every listener is typed.
  * Each payload is one object, so fields can be added without breaking listeners.
  */
-export interface MlopsEvents {
+export interface MlopsEvents extends ControlsEvents {
   /** A store or provider could not be used as asked and the runtime fell back; never fatal. */
   warning: [{ source: string; message: string; cause?: unknown }];
   /** The runtime is closing; modules release what they hold. */

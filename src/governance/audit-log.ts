@@ -192,6 +192,12 @@ export class AuditLog implements AuditSink {
     return { ok: true, checked };
   }
 
+  /** The chain's head: the last sequence number and its hash (what an offline check ends on). */
+  async head(): Promise<{ seq: number; hash: string }> {
+    const [head] = await this.sql.query<{ seq: number; hash: string }>('SELECT seq, hash FROM governance_audit_head WHERE id = 1');
+    return { seq: Number(head?.seq ?? 0), hash: head?.hash ?? GENESIS_HASH };
+  }
+
   async query(q: AuditQuery = {}): Promise<AuditRecord[]> {
     const limit = q.limit ?? 1000;
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) {

@@ -4,7 +4,8 @@ import type { Principal } from './principal.js';
 export const RESOURCE_KINDS = ['experiment', 'run', 'registered_model', 'feature_view', 'audit'] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
-export const ACTIONS = ['read', 'write', 'approve', 'admin'] as const;
+/** `halt`: stop and resume serving a model with the kill switch (ml.controls). */
+export const ACTIONS = ['read', 'write', 'approve', 'halt', 'admin'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** What a role may do: actions per resource kind. `admin` on a kind implies every action on it. */
@@ -14,7 +15,8 @@ export type RoleGrants = Partial<Record<ResourceKind, readonly Action[]>>;
  * Built-in roles. A data scientist builds and proposes models but cannot approve them; a reviewer
  * approves but does not build; a service reads models and writes features and runs; only an admin
  * administers. Everyone who has a role can read experiments, runs and models; the audit log is
- * readable by reviewers and admins.
+ * readable by reviewers and admins. `risk` (a risk officer) may halt models with the kill switch and
+ * read the audit log, nothing else; reviewers and admins may halt too.
  */
 export const BUILT_IN_ROLES: Readonly<Record<string, RoleGrants>> = Object.freeze({
   viewer: { experiment: ['read'], run: ['read'], registered_model: ['read'], feature_view: ['read'] },
@@ -24,9 +26,10 @@ export const BUILT_IN_ROLES: Readonly<Record<string, RoleGrants>> = Object.freez
     registered_model: ['read', 'write'],
     feature_view: ['read', 'write'],
   },
-  reviewer: { experiment: ['read'], run: ['read'], registered_model: ['read', 'approve'], feature_view: ['read'], audit: ['read'] },
+  reviewer: { experiment: ['read'], run: ['read'], registered_model: ['read', 'approve', 'halt'], feature_view: ['read'], audit: ['read'] },
+  risk: { experiment: ['read'], run: ['read'], registered_model: ['read', 'halt'], feature_view: ['read'], audit: ['read'] },
   service: { experiment: ['read'], run: ['read', 'write'], registered_model: ['read'], feature_view: ['read', 'write'] },
-  admin: Object.fromEntries(RESOURCE_KINDS.map((k) => [k, ['read', 'write', 'approve', 'admin']])) as RoleGrants,
+  admin: Object.fromEntries(RESOURCE_KINDS.map((k) => [k, [...ACTIONS]])) as RoleGrants,
 });
 
 export interface Resource {

@@ -29,7 +29,8 @@ export class MonitoringEngine {
   }
 }
 
-function referenceKey(name: string, version: number): string {
+/** Where a version's reference profile is stored (also read by approval policies' drift checks). */
+export function referenceKey(name: string, version: number): string {
   return `monitoring/references/${encodeURIComponent(name)}/${version}.json`;
 }
 

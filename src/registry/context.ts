@@ -3,7 +3,7 @@ import type { SqlDriver, SqlExecutor } from '../adapters/sql/types.js';
 import type { Clock } from '../core/clock.js';
 import { NotFoundError } from '../core/errors.js';
 import type { EventBus, MlopsEvents } from '../core/events.js';
-import type { AuditSink } from '../governance/audit-log.js';
+import type { AuditQuery, AuditRecord, AuditSink } from '../governance/audit-log.js';
 
 export interface RegistryContext {
   sql: SqlDriver;
@@ -11,6 +11,8 @@ export interface RegistryContext {
   clock: Clock;
   events: EventBus<MlopsEvents>;
   audit: AuditSink;
+  /** Reads the audit log (alias history); absent, aliasHistory and resolveAt are unavailable. */
+  auditQuery?: (q: AuditQuery) => Promise<AuditRecord[]>;
 }
 
 /** Marks the registry changed, for other processes that cache alias resolutions. */

@@ -7,7 +7,10 @@ import type { RegistryContext } from './context.js';
 import { ModelStore } from './model-store.js';
 import { ModelResolver } from './resolver.js';
 import { REGISTRY_MODULE, registryMigrations } from './schema.js';
-import type { ApprovalEvent, CreateModelVersionInput, ModelVersion, RegisteredModel, ResolvedModel } from './types.js';
+import { FailedPreconditionError } from '../core/errors.js';
+import { aliasHistory, resolveAt, type AuditReader } from './alias-history.js';
+import type { RegistryControls } from './controls-hooks.js';
+import type { AliasPeriod, ApprovalEvent, CreateModelVersionInput, ModelVersion, RegisteredModel, ResolvedModel } from './types.js';
 import { VersionStore, verifyBytes } from './version-store.js';
 
 export interface RegistryOptions {
@@ -22,6 +25,8 @@ export class RegistryEngine {
   readonly approvals: Approvals;
   readonly aliases: Aliases;
   readonly resolver: ModelResolver;
+  /** Approval policies and version controls, plugged in by the runtime (src/controls). */
+  controls: RegistryControls | undefined;
 
   constructor(
     readonly ctx: RegistryContext,
@@ -29,8 +34,8 @@ export class RegistryEngine {
     options: RegistryOptions = {},
   ) {
     this.models = new ModelStore(ctx);
-    this.versions = new VersionStore(ctx, (runId, path) => tracking.artifacts.download(runId, path));
-    this.approvals = new Approvals(ctx, this.versions);
+    this.versions = new VersionStore(ctx, (runId, path) => tracking.artifacts.download(runId, path), () => this.controls);
+    this.approvals = new Approvals(ctx, this.versions, () => this.controls);
     this.aliases = new Aliases(ctx, this.versions);
     this.resolver = new ModelResolver(ctx, this.versions, this.aliases, options.pollIntervalMs ?? 1000);
   }
@@ -176,6 +181,43 @@ export class Registry {
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     this.allow('read', name);
     return this.engine.aliases.get(name, alias);
+  }
+
+  /**
+   * The approval policy of a model (policy as code): metric thresholds on the source run, artifacts
+   * it must hold, a drift check, distinct approvers. Needs admin; audited. `{ requires: [] }` clears it.
+   */
+  async setPolicy(name: string, policy: { requires: unknown[] }): Promise<unknown> {
+    this.allow('admin', name);
+    return this.controls().setPolicy(name, policy, this.principal.id);
+  }
+
+  async getPolicy(name: string): Promise<unknown> {
+    this.allow('read', name);
+    return this.controls().getPolicy(name);
+  }
+
+  /** Which version `alias` pointed at, from when to when, by whom: from the audit log. */
+  async aliasHistory(name: string, alias: string): Promise<AliasPeriod[]> {
+    this.allow('read', name);
+    return aliasHistory(this.auditReader(), name, alias);
+  }
+
+  /** The version `name@alias` pointed at at `timestamp` (what was live at time T). */
+  async resolveAt(ref: string, timestamp: number | string | Date): Promise<{ name: string; alias: string; version: number; period: AliasPeriod }> {
+    this.allow('read', typeof ref === 'string' ? ref.split(/[@/]/)[0] : undefined);
+    return resolveAt(this.auditReader(), ref, timestamp);
+  }
+
+  private auditReader(): AuditReader {
+    const read = this.engine.ctx.auditQuery;
+    if (read === undefined) throw new FailedPreconditionError('This registry has no audit reader; alias history needs the audit log');
+    return read;
+  }
+
+  private controls(): RegistryControls {
+    if (this.engine.controls === undefined) throw new FailedPreconditionError('This registry has no controls module; approval policies need it');
+    return this.engine.controls;
   }
 
   /** `name@alias`, `name@latest`, `name/3` (optionally `models:/…`) to a version and artifact location, cached. */

@@ -97,4 +97,22 @@ export interface CreateModelVersionInput {
    * with one input, or `{ <input>: [names] }`. predict() then takes records keyed by these names.
    */
   columns?: string[] | Record<string, string[]>;
+  /**
+   * Output guards stored with the version, so every service that loads it applies them
+   * (ml.serving.load options given at load win). See docs/registry-and-governance.md.
+   */
+  guards?: Record<string, { min?: number; max?: number; finite?: boolean; maxAbsChange?: number }>;
+  onViolation?: 'reject' | 'clamp' | 'fallback';
+}
+
+/** One stretch of time an alias pointed at one version (`to` null while it still does). */
+export interface AliasPeriod {
+  version: number;
+  from: number;
+  to: number | null;
+  actor: string;
+  reason?: string;
+  /** The audit record that set it, and the one that ended it. */
+  setSeq: number;
+  endSeq?: number;
 }

@@ -12,6 +12,7 @@ import { checkDescription, checkTagMap } from './model-store.js';
 import { checkModelName, checkVersion } from './names.js';
 import { withColumns } from './columns.js';
 import { readOnnxSignature } from './onnx-signature.js';
+import type { RegistryControls } from './controls-hooks.js';
 import type { CreateModelVersionInput, ModelSignature, ModelVersion } from './types.js';
 import { VERSION_SELECT, hydrateVersions, type VersionRow } from './version-rows.js';
 
@@ -46,6 +47,7 @@ export class VersionStore {
   constructor(
     private readonly ctx: RegistryContext,
     private readonly readRunArtifact: RunArtifactReader,
+    private readonly controls: () => RegistryControls | undefined = () => undefined,
   ) {}
 
   async create(input: CreateModelVersionInput, actor: string): Promise<ModelVersion> {
@@ -60,6 +62,9 @@ export class VersionStore {
     const read: ModelSignature | null = format === 'onnx' ? await readOnnxSignature(bytes) : null;
     if (read === null && input.columns !== undefined) throw new InvalidArgumentError('Invalid columns: an opaque artifact has no signature to name columns in');
     const signature = read === null ? null : withColumns(read, input.columns);
+    const controls = this.controls();
+    const stored = controls?.prepareVersionControls(input, signature);
+    if (controls === undefined && (input.guards !== undefined || input.onViolation !== undefined)) throw new InvalidArgumentError('Invalid guards: this runtime has no controls module to store them');
     const digest = sha256(bytes);
     const now = this.ctx.clock.now();
     const { id, version, artifactKey } = await this.ctx.sql.transaction(async (tx) => {
@@ -73,6 +78,7 @@ export class VersionStore {
          VALUES (?, ?, 'PENDING_REGISTRATION', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', NULL)`,
         [id, version, source, runId ?? null, format, artifactKey, digest, bytes.byteLength, signature === null ? null : JSON.stringify(signature), description, actor, now, now],
       );
+      if (stored !== undefined) await controls?.storeVersionControls(tx, name, version, stored);
       if (tags.length > 0) await tx.insertMany('registry_version_tags', ['model_id', 'version', 'key', 'value'], tags.map(([k, v]) => [id, version, k, v]));
       await tx.exec('UPDATE registry_models SET last_updated_time = ? WHERE model_id = ?', [now, id]);
       await this.ctx.audit.append(tx, {

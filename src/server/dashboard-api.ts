@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { InvalidArgumentError, NotFoundError } from '../core/errors.js';
 import type { AuditQuery } from '../governance/audit-log.js';
-import type { ResourceKind } from '../governance/rbac.js';
+import { ACTIONS, type ResourceKind } from '../governance/rbac.js';
 import './request-context.js';
 import { Fields } from './mlflow/params.js';
 
@@ -15,7 +15,7 @@ export function registerDashboardApi(app: FastifyInstance): void {
   app.get(`${BASE}/whoami`, async (req) => {
     const { principal, authorizer } = req.ml;
     const kinds: ResourceKind[] = ['experiment', 'run', 'registered_model', 'feature_view', 'audit'];
-    const can = Object.fromEntries(kinds.map((k) => [k, (['read', 'write', 'approve', 'admin'] as const).filter((a) => authorizer.can(principal, a, k))]));
+    const can = Object.fromEntries(kinds.map((k) => [k, ACTIONS.filter((a) => authorizer.can(principal, a, k))]));
     return { id: principal.id, roles: principal.roles, can };
   });
 
@@ -52,10 +52,24 @@ export function registerDashboardApi(app: FastifyInstance): void {
     };
   });
 
+  // Kill switch: the banner reads status; the red button per model posts halt (resume needs a second person).
+  app.get(`${BASE}/controls/status`, async (req) => req.ml.controls.refresh());
+  const target = (f: Fields) => {
+    const route = f.optionalString('route');
+    if (f.optionalString('all') === 'true') return { all: true as const };
+    return { model: f.string('model'), ...(route !== undefined ? { route } : {}) };
+  };
+  app.post(`${BASE}/controls/halt`, async (req) => ({ halt: await req.ml.controls.halt(target(new Fields(req)), { reason: new Fields(req).string('reason') }) }));
+  app.post(`${BASE}/controls/resume`, async (req) => {
+    await req.ml.controls.resume(target(new Fields(req)), { reason: new Fields(req).string('reason') });
+    return {};
+  });
+
   app.get(`${BASE}/serving/models`, async (req) => ({
     models: req.ml.serving.list().map((m) => ({
       name: m.name,
       version: m.version,
+      halted: (m.gate as { halted?: unknown } | undefined)?.halted !== undefined,
       provider: m.provider,
       ready: m.ready,
       deterministic: m.deterministic,

@@ -8,6 +8,7 @@ const BY_CODE: Record<ErrorCode, { status: number; mlflow: string }> = {
   FAILED_PRECONDITION: { status: 400, mlflow: 'INVALID_STATE' },
   PERMISSION_DENIED: { status: 403, mlflow: 'PERMISSION_DENIED' },
   UNAVAILABLE: { status: 503, mlflow: 'TEMPORARILY_UNAVAILABLE' },
+  HALTED: { status: 503, mlflow: 'TEMPORARILY_UNAVAILABLE' },
   INTERNAL: { status: 500, mlflow: 'INTERNAL_ERROR' },
 };
 

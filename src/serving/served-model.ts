@@ -95,6 +95,20 @@ export async function createSession(
   throw new InvalidArgumentError(`Invalid executionProviders: none of ${providers.join(', ')} could start for ${label}`, { cause: lastError });
 }
 
+/**
+ * What the controls module (kill switch, output guards) does around predict(). Kept to two calls so
+ * serving knows nothing of halts or guards: `admit` before the batch, `release` after it.
+ */
+export interface PredictGate {
+  /** Throws HALTED, returns a fixed safe answer for `rows` rows, or undefined to run the model. */
+  admit(rows: number): Outputs | undefined;
+  /**
+   * Checks the halt state again (a halt that landed while the batch ran answers no prediction) and
+   * applies the output guards: returns the outputs (perhaps clamped or replaced) or throws.
+   */
+  release(outputs: Outputs, tensors: Record<string, Tensor>): Outputs;
+}
+
 export interface SwapEvent {
   name: string;
   from: number | null;
@@ -242,6 +256,9 @@ export class ServedModel {
   /** Called after each successful prediction (metrics, the monitoring hook). */
   afterPredict: ((tensors: Record<string, Tensor>, outputs: Outputs, seconds: number) => void) | undefined;
 
+  /** Kill switch and output guards (set at load by the controls module). */
+  gate: PredictGate | undefined;
+
   /** Builds input rows from entity keys through the online feature store (set when loaded with features). */
   joiner: ((entities: Array<Record<string, unknown>>) => Promise<number[][]>) | undefined;
 
@@ -261,7 +278,11 @@ export class ServedModel {
       }
       const started = performance.now();
       const { tensors, rows } = this.prepare(inputs as PredictInputs);
-      return this.batcher.submit(tensors, rows, started);
+      const gate = this.gate;
+      if (gate === undefined) return this.batcher.submit(tensors, rows, started);
+      const fixed = gate.admit(rows);
+      if (fixed !== undefined) return Promise.resolve(fixed);
+      return this.batcher.submit(tensors, rows, started).then((outputs) => gate.release(outputs, tensors));
     } catch (err) {
       return Promise.reject(err);
     }

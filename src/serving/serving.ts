@@ -17,8 +17,15 @@ import { attachMonitor, instrument, type MonitorHook } from './instrumentation.j
 import { SERVING_MODULE, attachPredictionLog, checkLogOptions, servingMigrations, type PredictionLogOptions } from './prediction-log.js';
 import type { MetricsRegistry } from '../core/metrics.js';
 import type { FeaturesEngine } from '../features/feature-store.js';
+import type { ModelSignature } from '../registry/types.js';
+import type { ControlLoadOptions } from '../controls/index.js';
 
-export interface LoadOptions extends SessionOptions {
+/** The trading controls' part in load (src/controls): checks the control options, then arms the model. */
+export interface ServingControls {
+  prepare(input: { model: string; route?: string; version: number | null; signature: ModelSignature; options: ControlLoadOptions }): Promise<(served: ServedModel) => void>;
+}
+
+export interface LoadOptions extends SessionOptions, ControlLoadOptions {
   /** Served name (Open Inference Protocol); default the registered model's name or the file name. */
   name?: string;
   batching?: BatchingOptions;
@@ -60,6 +67,8 @@ export type ModelSourceRef = string | { file: string } | { bytes: Uint8Array; na
 /** Shared by every principal's view: the loaded models. */
 export class ServingEngine {
   readonly models = new Set<ServedModel>();
+  /** Kill switch and output guards, plugged in by the runtime. */
+  controls: ServingControls | undefined;
 
   constructor(
     readonly events: EventBus<MlopsEvents>,
@@ -162,6 +171,15 @@ export class Serving {
     }
     if (options.log !== undefined) checkLogOptions(options.log);
     checkBatching(options.batching);
+    const alias = typeof source === 'string' ? parseModelRef(source) : undefined;
+    const arm = await this.engine.controls?.prepare({
+      // Halts name the registered model; a file or bytes by its served name.
+      model: typeof source === 'string' ? name : (options.name ?? name),
+      ...(alias !== undefined && 'alias' in alias ? { route: alias.alias } : {}),
+      version,
+      signature,
+      options,
+    });
     if (options.deterministic !== undefined && typeof options.deterministic !== 'boolean') {
       throw new InvalidArgumentError(`Invalid deterministic: ${JSON.stringify(options.deterministic)} must be true or false`);
     }
@@ -171,6 +189,7 @@ export class Serving {
     const model = new ServedModel(ort, session, options.name ?? name, version, provider, signature, options.batching ?? {});
     try {
       model.deterministic = options.deterministic ?? false;
+      arm?.(model);
       if (options.warmup ?? true) await model.warmup();
       instrument(model, this.engine.metrics);
       if (joiner !== undefined) model.joiner = joiner;

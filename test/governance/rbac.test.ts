@@ -89,6 +89,6 @@ describe('RBAC', () => {
     expect(() => new Authorizer({ x: { models: ['read'] } as never })).toThrow(/Invalid roles\.x\.models/);
     expect(() => new Authorizer({ x: { audit: ['fly'] } as never })).toThrow(/actions are/);
     await expect(createMlops({ dir: '/nonexistent/never', env: {}, roles: { 'bad role': {} } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    expect(Object.keys(BUILT_IN_ROLES).sort()).toEqual(['admin', 'data-scientist', 'reviewer', 'service', 'viewer']);
+    expect(Object.keys(BUILT_IN_ROLES).sort()).toEqual(['admin', 'data-scientist', 'reviewer', 'risk', 'service', 'viewer']);
   });
 });

@@ -6,6 +6,7 @@ import { ComparePage } from './pages/compare';
 import { DriftPage } from './pages/drift';
 import { ExperimentsPage } from './pages/experiments';
 import { FeaturesPage } from './pages/features';
+import { HaltBanner } from './pages/halt';
 import { ModelPage, ModelsPage } from './pages/models';
 import { RunPage } from './pages/run';
 import { RunsPage } from './pages/runs';
@@ -34,7 +35,7 @@ function route(hash: string, who: Who) {
     case 'runs':
       return <RunPage runId={parts[1] ?? ''} />;
     case 'models':
-      return parts[1] ? <ModelPage name={parts[1]} who={who} /> : <ModelsPage />;
+      return parts[1] ? <ModelPage name={parts[1]} who={who} /> : <ModelsPage who={who} />;
     case 'features':
       return <FeaturesPage />;
     case 'serving':
@@ -91,6 +92,7 @@ function App() {
           {apiKey() && <button class="link" onClick={() => (setApiKey(null), setAttempt((n) => n + 1))}>sign out</button>}
         </span>
       </header>
+      <HaltBanner />
       <main>{route(hash, who)}</main>
     </>
   );

@@ -85,13 +85,17 @@ export function registerOipRoutes(app: FastifyInstance, options: OipOptions): In
       feeds[t.name] = { data: t.data, dims: t.dims };
     });
     const outputs = await model.predict(feeds);
+    // The version that answered (a hot swap may have landed while the request waited), on the
+    // response and on each output tensor (OIP allows parameters per output): what produced the decision.
+    const answeredBy = model.version;
+    const stamp = answeredBy === null ? {} : { parameters: { model_version: String(answeredBy) } };
     const result = {
       outputs: Object.entries(outputs)
         .filter(([name]) => wanted === undefined || wanted.includes(name))
-        .map(([name, out]) => outputJson(name, out)),
+        .map(([name, out]) => ({ ...outputJson(name, out), ...stamp })),
     };
     if (key !== undefined) cache?.set(key, result);
-    return { ...head, ...(body.parameters !== undefined ? { parameters: body.parameters } : {}), ...result };
+    return { ...head, model_version: String(answeredBy ?? ''), ...(body.parameters !== undefined ? { parameters: body.parameters } : {}), ...result };
   };
   app.post('/v2/models/:name/infer', infer);
   app.post('/v2/models/:name/versions/:version/infer', infer);

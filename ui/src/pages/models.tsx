@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { MLFLOW, MLOPS, api, get, time, type Who } from '../api';
+import { HaltButton } from './halt';
 
 interface MV {
   name: string;
@@ -21,7 +22,7 @@ interface RM {
   last_updated_timestamp: number;
 }
 
-export function ModelsPage() {
+export function ModelsPage(props: { who: Who }) {
   const [models, setModels] = useState<RM[]>([]);
   const [error, setError] = useState('');
   useEffect(() => {
@@ -32,7 +33,7 @@ export function ModelsPage() {
       <h2>Registered models</h2>
       {error && <p class="error">{error}</p>}
       <table data-testid="models">
-        <thead><tr><th>Name</th><th>Latest</th><th>Aliases</th><th>Updated</th><th>Description</th></tr></thead>
+        <thead><tr><th>Name</th><th>Latest</th><th>Aliases</th><th>Updated</th><th>Description</th><th>Kill switch</th></tr></thead>
         <tbody>
           {models.map((m) => (
             <tr>
@@ -41,6 +42,7 @@ export function ModelsPage() {
               <td>{m.aliases.map((a) => <span class="badge">{a.alias} → v{a.version}</span>)}</td>
               <td>{time(m.last_updated_timestamp)}</td>
               <td>{m.description}</td>
+              <td><HaltButton model={m.name} who={props.who} /></td>
             </tr>
           ))}
         </tbody>

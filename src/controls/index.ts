@@ -1,0 +1,11 @@
+export { Controls, type ControlsOptions, type ControlLoadOptions } from './controls.js';
+export type { Halt } from './halt-board.js';
+export type { HaltTarget } from './targets.js';
+export type { OutputGuard, GuardSpec, ViolationPolicy } from './guards.js';
+export type { FixedAnswer } from './fallback.js';
+export type { ApprovalPolicy, Requirement, PolicyOperator, StoredPolicy } from './policies.js';
+export type { EvidencePack } from './evidence.js';
+export type { InventoryRow } from './inventory.js';
+export { evidenceMarkdown } from './evidence-markdown.js';
+export { inventoryCsv } from './inventory.js';
+export type { ControlsEvents } from './events.js';
