@@ -27,7 +27,7 @@ describe('HTTP hygiene: security headers, compression, caching, request ids, COR
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-encoding')).toBe('gzip');
-    expect((await res.json()).runs).toHaveLength(1);
+    expect(((await res.json()) as { runs: unknown[] }).runs).toHaveLength(1);
     expect(res.headers.get('cache-control')).toBe('no-store');
   });
 

@@ -36,7 +36,7 @@ function client(base: string) {
     for (const [k, v] of Object.entries(init.query ?? {})) for (const x of Array.isArray(v) ? v : [v]) qs.append(k, x);
     const url = `${base}${path}${qs.size > 0 ? `?${qs}` : ''}`;
     const headers: Record<string, string> = { ...CLIENT_HEADERS };
-    let body: BodyInit | undefined;
+    let body: string | Uint8Array | undefined;
     if (init.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(init.json);
