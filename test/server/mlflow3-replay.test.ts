@@ -3,6 +3,7 @@ import { buildLogisticRegression, createMlops, type Mlops } from '../../src/inde
 import { createServer, type MlopsServer } from '../../src/server.js';
 import { S3_CREDENTIALS, TEST_BUCKET, startS3 } from '../helpers/s3-server.js';
 import { PG_URL, dropSchema, tempDir, uniqueName } from '../helpers/services.js';
+import { readResult, type HttpResult } from './http-client.js';
 
 /**
  * The HTTP exchange MLflow 3's Python client performs (read from mlflow/tracking/fluent.py,
@@ -24,14 +25,8 @@ const PROXY = '/api/2.0/mlflow-artifacts/artifacts';
 // What `requests` sends from MLflow's RestStore (`http_request`): JSON bodies with their type, GETs with a query.
 const CLIENT_HEADERS = { 'user-agent': 'mlflow-python-client/3.18.0', accept: '*/*', 'accept-encoding': 'gzip, deflate' };
 
-interface Exchange {
-  status: number;
-  headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
 function client(base: string) {
-  const send = async (method: string, path: string, init: { json?: unknown; bytes?: Uint8Array; query?: Record<string, string | string[]> } = {}): Promise<Exchange> => {
+  const send = async (method: string, path: string, init: { json?: unknown; bytes?: Uint8Array; query?: Record<string, string | string[]> } = {}): Promise<HttpResult> => {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(init.query ?? {})) for (const x of Array.isArray(v) ? v : [v]) qs.append(k, x);
     const url = `${base}${path}${qs.size > 0 ? `?${qs}` : ''}`;
@@ -44,15 +39,7 @@ function client(base: string) {
       // MlflowArtifactsRepository.log_artifact: PUT with the open file as `data=`, no Content-Type.
       body = init.bytes;
     }
-    const res = await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // bytes
-    }
-    return { status: res.status, headers: res.headers, body: parsed };
+    return readResult(await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) }));
   };
   return send;
 }
