@@ -63,14 +63,20 @@ export async function registerHygiene(app: FastifyInstance, options: { tls: bool
   const zlib = await import('node:zlib');
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'], brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } });
 
-  app.addHook('onSend', async (req, reply) => {
-    void reply.headers(security);
-    const path = req.url.split('?', 1)[0] ?? '';
-    // Vite names built assets with a content hash (index-3f9a1c2b.js): they never change.
-    if (path.startsWith('/assets/') && /-[A-Za-z0-9_-]{8,}\.\w+$/.test(path)) void reply.header('cache-control', 'public, max-age=31536000, immutable');
-    else if (path === '/' || path === '/index.html' || path.startsWith('/assets/')) void reply.header('cache-control', 'no-cache');
-    else void reply.header('cache-control', 'no-store');
-    void reply.header('x-request-id', req.id);
+  const api = { ...security, 'cache-control': 'no-store' };
+  const page = { ...security, 'cache-control': 'no-cache' };
+  const asset = { ...security, 'cache-control': 'public, max-age=31536000, immutable' };
+  // A callback hook with one headers() call: it runs on every response, infer answers included.
+  app.addHook('onSend', (req, reply, payload, done) => {
+    const url = req.url;
+    let headers = api;
+    if (url === '/' || url.startsWith('/index.html')) headers = page;
+    else if (url.startsWith('/assets/')) {
+      // Vite names built assets with a content hash (index-3f9a1c2b.js): they never change.
+      headers = /-[A-Za-z0-9_-]{8,}\.\w+(\?|$)/.test(url) ? asset : page;
+    }
+    void reply.headers(headers).header('x-request-id', req.id);
+    done(null, payload);
   });
 }
 

@@ -1,4 +1,9 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildLogisticRegression, createMlops } from '../../src/index.js';
+import { createServer } from '../../src/server.js';
+import { tempDir } from '../helpers/services.js';
 import { useServer } from './http-client.js';
 
 describe('HTTP hygiene: security headers, compression, caching, request ids, CORS', () => {
@@ -48,5 +53,32 @@ describe('HTTP hygiene: security headers, compression, caching, request ids, COR
     expect(pre.headers.get('access-control-allow-methods')).toContain('DELETE');
     const res = await call('GET', '/health', undefined, { origin: 'https://desk.example.com' });
     expect(res.headers.get('access-control-expose-headers')).toContain('x-request-id');
+  });
+
+  it('caches hashed dashboard assets for good, revalidates the index, and never compresses infer answers', async () => {
+    const dir = await tempDir('mlops-ui-');
+    await mkdir(join(dir.path, 'assets'));
+    await writeFile(join(dir.path, 'index.html'), '<!doctype html><div id="app"></div>');
+    await writeFile(join(dir.path, 'assets', 'index-3f9a1c2b.js'), 'console.log(1)');
+    const ml = await createMlops({ dir: join(dir.path, 'store'), env: {} });
+    await ml.serving.load({ bytes: await buildLogisticRegression(Array.from({ length: 64 }, (_, i) => i / 64), 0) }, { name: 'wide' });
+    const server = await createServer(ml, { port: 0, dashboard: dir.path });
+    try {
+      expect((await fetch(`${server.url}/assets/index-3f9a1c2b.js`)).headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect((await fetch(`${server.url}/`)).headers.get('cache-control')).toBe('no-cache');
+      const rows = Array.from({ length: 64 }, () => Array.from({ length: 64 }, () => 0.5));
+      const infer = await fetch(`${server.url}/v2/models/wide/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'accept-encoding': 'gzip' },
+        body: JSON.stringify({ inputs: [{ name: 'X', shape: [64, 64], datatype: 'FP32', data: rows }] }),
+      });
+      expect(infer.status).toBe(200);
+      expect(infer.headers.get('content-encoding')).toBeNull();
+      expect(Number(infer.headers.get('content-length'))).toBeGreaterThan(1024);
+    } finally {
+      await server.close();
+      await ml.close();
+      await dir.remove();
+    }
   });
 });
