@@ -185,7 +185,7 @@ export class LoggedModelStore {
     return rows.length > maxResults ? { models, nextPageToken: encodePageToken(offset + maxResults, digest) } : { models };
   }
 
-  /** Links models to a run: outputs (runs/log-outputs) or inputs (runs/log-inputs). */
+  /** Links models to a run: outputs (runs/outputs) or inputs (runs/log-inputs). */
   async linkRun(runId: string, direction: 'output' | 'input', models: Array<{ modelId: string; step?: number }>): Promise<void> {
     if (!Array.isArray(models)) throw new InvalidArgumentError('Invalid models: expected a list of { modelId, step }');
     const checked = models.map((m, i) => {

@@ -406,7 +406,7 @@ export class Tracking {
     return this.engine.artifacts.deleteAt(await this.engine.artifacts.runRoot(runId), path);
   }
 
-  /** Models a run produced (MLflow's `runs/log-outputs`). */
+  /** Models a run produced (MLflow 3's LogOutputs, `runs/outputs`). */
   async logOutputs(runId: string, models: Array<{ modelId: string; step?: number }>): Promise<void> {
     this.allow('write', 'run', runId);
     return this.engine.loggedModels.linkRun(runId, 'output', models);

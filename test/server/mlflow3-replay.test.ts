@@ -236,7 +236,7 @@ for (const setup of SETUPS) {
       expect(listed.body.files.map((f: { path: string }) => f.path).sort()).toEqual(['MLmodel', 'conda.yaml', 'model.onnx', 'python_env.yaml', 'requirements.txt']);
       expect(listed.body.root_uri).toBe(modelUri);
 
-      expect((await call('POST', `${API}/runs/log-outputs`, { json: { run_id: runId, models: [{ model_id: modelId, step: 0 }] } })).status).toBe(200);
+      expect((await call('POST', `${API}/runs/outputs`, { json: { run_id: runId, models: [{ model_id: modelId, step: 0 }] } })).status).toBe(200);
       const ready = await call('PATCH', `${API}/logged-models/${modelId}`, { json: { model_id: modelId, status: 'LOGGED_MODEL_READY' } });
       expect(ready.body.model.info.status).toBe('LOGGED_MODEL_READY');
 

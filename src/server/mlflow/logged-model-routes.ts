@@ -35,7 +35,7 @@ function orderBy(raw: unknown): string[] | undefined {
 
 /**
  * MLflow 3's logged models (service.proto: CreateLoggedModel … ListLoggedModelArtifacts) and the run
- * links MLflow 3's `log_model` writes (`runs/log-outputs`, `runs/log-model`).
+ * links MLflow 3's `log_model` writes (`runs/outputs`, `runs/log-model`).
  */
 export function registerLoggedModelRoutes(app: FastifyInstance): void {
   app.post(`${BASE}/logged-models`, async (req) => {
@@ -103,7 +103,9 @@ export function registerLoggedModelRoutes(app: FastifyInstance): void {
     return reply.type('application/octet-stream').send(stream);
   });
 
-  app.post(`${BASE}/runs/log-outputs`, async (req) => {
+  // service.proto's LogOutputs is POST runs/outputs (what MLflow 3's RestStore calls); runs/log-outputs
+  // is kept as the name the rest of the runs API would suggest.
+  const logOutputs = async (req: FastifyRequest) => {
     const f = new Fields(req);
     const models = f.raw('models') ?? [];
     if (!Array.isArray(models)) throw new InvalidArgumentError(`Invalid value ${JSON.stringify(models)} for parameter 'models': expected a list of { model_id, step }`, { details: { field: 'models' } });
@@ -116,7 +118,9 @@ export function registerLoggedModelRoutes(app: FastifyInstance): void {
       }),
     );
     return {};
-  });
+  };
+  app.post(`${BASE}/runs/outputs`, logOutputs);
+  app.post(`${BASE}/runs/log-outputs`, logOutputs);
   // MLflow 2's record of a logged model on its run (`mlflow.log-model.history` tag), still sent by clients.
   app.post(`${BASE}/runs/log-model`, async (req) => {
     const f = new Fields(req);
