@@ -429,7 +429,7 @@ export class Tracking {
    * `onnx` writes `model.onnx` and an MLmodel with the onnx flavor, so MLflow clients load it too.
    */
   async logModel(run: string | { runId: string }, options: LogModelOptions): Promise<LoggedModel> {
-    const runId = typeof run === 'string' ? run : run?.runId;
+    const runId = checkRunId(typeof run === 'string' ? run : run?.runId, 'run');
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('Invalid logModel options: expected { name, onnx | files }');
     if (options.onnx === undefined && options.files === undefined) throw new InvalidArgumentError('Invalid logModel options: give onnx (model bytes) or files ({ path: bytes })');
     if (options.onnx !== undefined && !(options.onnx instanceof Uint8Array)) throw new InvalidArgumentError('Invalid onnx: expected the model as a Uint8Array');
