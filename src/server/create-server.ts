@@ -128,11 +128,13 @@ export async function createServer(ml: Mlops, options: ServerOptions = {}): Prom
   await registerHygiene(app, { tls: https !== null, cors: options.cors !== undefined });
   const allowedMethods = trackMethods(app);
   // tritonclient's HTTP client and KServe's InferenceRESTClient send JSON infer bodies without a
-  // Content-Type: OIP paths read any body as JSON; elsewhere a body must say what it is.
+  // Content-Type: OIP paths read any body as JSON; elsewhere a body must say what it is. A body of
+  // the binary data extension (Inference-Header-Content-Length) stays bytes for the infer route.
   const json = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
-    if (req.url.startsWith('/v2/')) return json(req, String(body), done);
-    done(new HttpError(415, 'BAD_REQUEST', `Unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}: send application/json`), undefined);
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+    if (!req.url.startsWith('/v2/')) return done(new HttpError(415, 'BAD_REQUEST', `Unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}: send application/json`), undefined);
+    if (req.headers['inference-header-content-length'] !== undefined) return done(null, body);
+    return json(req, body.toString('utf8'), done);
   });
 
   // One view per principal: RBAC and the audit trail see who called.
