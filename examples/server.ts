@@ -32,7 +32,29 @@ try {
   console.log = original;
   console.log(`MLflow client: run ${run.info.run_id} logged; search found ${found.runs.length} run(s); in process the run has auc=${(await ml.tracking.getRun(run.info.run_id)).data.metrics.auc}`);
 
-  // 2. An OIP (KServe V2) client calls a served model over HTTP; requests share the dynamic batcher.
+  // 2. The Python hand-off (examples/mlflow-python.md): `mlflow.onnx.log_model(..., registered_model_name=)`
+  //    in a notebook creates a logged model, uploads its folder through this server's artifact proxy
+  //    (artifact URIs are mlflow-artifacts:/…) and registers it. Here the same steps from TypeScript:
+  //    ml.tracking.logModel does what log_model does; the version is created over REST as Python does.
+  const trainer = await ml.tracking.startRun({ experimentId: experiment_id, name: 'handoff' });
+  const logged = await ml.tracking.logModel(trainer, { name: 'sig', onnx: await buildLogisticRegression([0.8, -0.5], 0.1), params: { lr: '0.01' } });
+  const auth = { 'content-type': 'application/json', authorization: `Bearer ${SERVICE_KEY}` };
+  await fetch(`${server.url}/api/2.0/mlflow/registered-models/create`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'ai-001-signal' }) });
+  const created = await fetch(`${server.url}/api/2.0/mlflow/model-versions/create`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ name: 'ai-001-signal', source: `models:/${logged.modelId}`, model_id: logged.modelId }),
+  });
+  const { model_version } = (await created.json()) as { model_version: { version: string; model_id: string } };
+  console.log(`logged model ${logged.modelId} (${logged.status}) registered as ai-001-signal/${model_version.version}`);
+  // Four eyes before an alias: a data scientist asks, a reviewer approves, then `champion` serves.
+  await ml.as({ id: 'svc-trainer', roles: ['data-scientist'] }).registry.requestApproval('ai-001-signal', Number(model_version.version));
+  await ml.as({ id: 'risk-reviewer', roles: ['reviewer'] }).registry.approve('ai-001-signal', Number(model_version.version));
+  await ml.registry.setAlias('ai-001-signal', 'champion', Number(model_version.version));
+  const champion = await ml.serving.load('ai-001-signal@champion');
+  console.log(`serving ai-001-signal@champion v${champion.version}: Y=${Array.from((await champion.predict({ X: [[1, 0]] })).Y!.data as Float32Array)[0]?.toFixed(4)}`);
+
+  // 3. An OIP (KServe V2) client calls a served model over HTTP; requests share the dynamic batcher.
   await ml.serving.load({ bytes: await buildLogisticRegression([0.8, -0.5], 0.1), name: 'signal' }, { deterministic: true });
   const infer = await fetch(`${server.url}/v2/models/signal/infer`, {
     method: 'POST',
@@ -41,14 +63,14 @@ try {
   });
   console.log('OIP infer:', JSON.stringify(await infer.json()));
 
-  // 3. No key, no answer; /health stays open for probes.
+  // 4. No key, no answer; /health stays open for probes.
   console.log(`without a key: ${(await fetch(`${server.url}/api/2.0/mlflow/experiments/search`)).status}; /health: ${(await fetch(`${server.url}/health`)).status}`);
 
-  // 4. The web dashboard (runs, registry approvals, features, serving, drift, audit) is at / once built.
+  // 5. The web dashboard (runs, registry approvals, features, serving, drift, audit) is at / once built.
   const ui = await fetch(`${server.url}/`);
   console.log(ui.ok ? `dashboard: open ${server.url}/ and sign in with an API key` : 'dashboard: not built here (npm run build puts it in dist/ui)');
 
-  // 5. Prometheus scrapes /metrics.
+  // 6. Prometheus scrapes /metrics.
   const metrics = await (await fetch(`${server.url}/metrics`, { headers: { 'x-api-key': SERVICE_KEY } })).text();
   console.log(metrics.split('\n').filter((l) => l.startsWith('mlops_predictions_total') || l.startsWith('mlops_http_requests_total')).slice(0, 4).join('\n'));
 } finally {

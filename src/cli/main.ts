@@ -6,7 +6,7 @@ import { featuresApply, featuresMaterialize } from './commands/features.js';
 import { auditVerify, driftReport } from './commands/governance.js';
 import { modelsAlias, modelsApprove, modelsList, modelsReject, modelsRequestApproval, modelsRevoke, modelsVersions } from './commands/models.js';
 import { server } from './commands/server.js';
-import { experimentsList, runsList, runsShow } from './commands/tracking.js';
+import { experimentsList, modelsLogged, runsList, runsShow } from './commands/tracking.js';
 import { processOutput } from './output.js';
 
 export const COMMANDS: Command[] = [
@@ -15,6 +15,7 @@ export const COMMANDS: Command[] = [
   runsList,
   runsShow,
   modelsList,
+  modelsLogged,
   modelsVersions,
   modelsRequestApproval,
   modelsApprove,

@@ -13,6 +13,8 @@ import type { RegisteredModel } from './types.js';
 const MODEL_SEARCH: SearchSchema = {
   entity: 'registered models',
   attributes: { name: 'string', creation_time: 'number', last_updated_time: 'number', created_by: 'string' },
+  // MLflow's names for the same columns (order_by=['last_updated_timestamp DESC']).
+  attributeAliases: { creation_timestamp: 'creation_time', last_updated_timestamp: 'last_updated_time', user_id: 'created_by' },
   kinds: new Set(['tag']),
   bareAttributes: true,
 };

@@ -34,7 +34,15 @@ export class RegistryEngine {
     options: RegistryOptions = {},
   ) {
     this.models = new ModelStore(ctx);
-    this.versions = new VersionStore(ctx, (runId, path) => tracking.artifacts.download(runId, path), () => this.controls);
+    this.versions = new VersionStore(
+      ctx,
+      {
+        readRunArtifact: (runId, path) => tracking.artifacts.download(runId, path),
+        readLoggedModelFile: async (modelId, path) => tracking.artifacts.getAt(await tracking.loggedModels.root(modelId), path),
+        loggedModelRun: async (modelId) => (await tracking.loggedModels.get(modelId)).sourceRunId,
+      },
+      () => this.controls,
+    );
     this.approvals = new Approvals(ctx, this.versions, () => this.controls);
     this.aliases = new Aliases(ctx, this.versions);
     this.resolver = new ModelResolver(ctx, this.versions, this.aliases, options.pollIntervalMs ?? 1000);
@@ -108,6 +116,7 @@ export class Registry {
     if (input?.source && typeof input.source === 'object' && 'runId' in input.source) {
       this.authz.check(this.principal, 'read', { kind: 'run', name: input.source.runId });
     }
+    if (input?.source && typeof input.source === 'object' && 'modelId' in input.source) this.authz.check(this.principal, 'read', { kind: 'run' });
     return this.engine.versions.create(input, this.principal.id);
   }
 

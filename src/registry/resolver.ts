@@ -71,6 +71,7 @@ export class ModelResolver {
       uri: `${this.ctx.blobs.uri}/${artifactKey}`,
       signature: version.signature,
       approval: version.approval,
+      format: version.format,
     };
     // A change that landed while this lookup ran must not be hidden behind a stale entry.
     if (generation === this.generation) this.cache.set(ref, resolved);

@@ -44,9 +44,11 @@ export interface ModelVersion {
   version: number;
   status: VersionStatus;
   statusMessage?: string;
-  /** Where the artifact came from: `runs:/<runId>/<path>`, `file:<path>` or `bytes`. */
+  /** Where the artifact came from: `runs:/<runId>/<path>`, `models:/<modelId>`, `file:<path>` or `bytes`. */
   source: string;
   runId?: string;
+  /** The logged model it was registered from (MLflow 3), when it was. */
+  modelId?: string;
   format: 'onnx' | 'opaque';
   sha256: string;
   size: number;
@@ -81,9 +83,15 @@ export interface ResolvedModel {
   uri: string;
   signature: ModelSignature | null;
   approval: ApprovalState;
+  /** `opaque` artifacts (not ONNX) are registered but never served. */
+  format: 'onnx' | 'opaque';
 }
 
-export type ModelSource = { runId: string; path: string } | { file: string } | { bytes: Uint8Array };
+/**
+ * Where a new version's model comes from: a run artifact (one ONNX file, or an MLflow model folder
+ * with an MLmodel), a logged model (its folder's MLmodel), a local file, or bytes.
+ */
+export type ModelSource = { runId: string; path: string } | { modelId: string } | { file: string } | { bytes: Uint8Array };
 
 export interface CreateModelVersionInput {
   name: string;

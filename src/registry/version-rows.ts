@@ -51,6 +51,8 @@ export async function hydrateVersions(tx: SqlExecutor, rows: VersionRow[]): Prom
       ...(r.status_message ? { statusMessage: r.status_message } : {}),
       source: r.source,
       ...(r.run_id ? { runId: r.run_id } : {}),
+      // A version registered from a logged model keeps it in its source (`models:/m-…`).
+      ...(/^models:\/m-[0-9a-f]{32}$/.test(r.source) ? { modelId: r.source.slice('models:/'.length) } : {}),
       format: r.format as 'onnx' | 'opaque',
       sha256: r.sha256,
       size: Number(r.size),

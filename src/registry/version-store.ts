@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../core/errors.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, isMlopsError } from '../core/errors.js';
 import type { SqlExecutor } from '../adapters/sql/types.js';
 import { LIMITS, checkKey, checkMaxResults } from '../tracking/limits.js';
 import type { SearchSchema } from '../tracking/search/ast.js';
@@ -11,6 +11,7 @@ import { bumpChanges, modelId, type RegistryContext } from './context.js';
 import { checkDescription, checkTagMap } from './model-store.js';
 import { checkModelName, checkVersion } from './names.js';
 import { withColumns } from './columns.js';
+import { MLMODEL_FILE, compareSignatures, parseMlmodel, type MlmodelFile } from './mlmodel.js';
 import { readOnnxSignature } from './onnx-signature.js';
 import type { RegistryControls } from './controls-hooks.js';
 import type { CreateModelVersionInput, ModelSignature, ModelVersion } from './types.js';
@@ -18,7 +19,9 @@ import { VERSION_SELECT, hydrateVersions, type VersionRow } from './version-rows
 
 const VERSION_SEARCH: SearchSchema = {
   entity: 'model versions',
-  attributes: { name: 'string', version: 'number', run_id: 'string', status: 'string', approval: 'string', created_by: 'string', creation_time: 'number', format: 'string' },
+  attributes: { name: 'string', version: 'number', run_id: 'string', status: 'string', approval: 'string', created_by: 'string', creation_time: 'number', last_updated_time: 'number', format: 'string', source: 'string' },
+  // MLflow's names for the same columns (order_by=['version_number DESC'], filter="source_path = '…'").
+  attributeAliases: { version_number: 'version', creation_timestamp: 'creation_time', last_updated_timestamp: 'last_updated_time', user_id: 'created_by', source_path: 'source' },
   kinds: new Set(['tag']),
   bareAttributes: true,
 };
@@ -26,17 +29,28 @@ const VERSION_SEARCH: SearchSchema = {
 const VERSION_SQL: SqlEntity = {
   alias: 'v',
   idColumn: 'model_id',
-  columns: { name: 'm.name', version: 'v.version', run_id: 'v.run_id', status: 'v.status', approval: 'v.approval', created_by: 'v.created_by', creation_time: 'v.creation_time', format: 'v.format' },
+  columns: {
+    name: 'm.name', version: 'v.version', run_id: 'v.run_id', status: 'v.status', approval: 'v.approval', created_by: 'v.created_by',
+    creation_time: 'v.creation_time', last_updated_time: 'v.last_updated_time', format: 'v.format', source: 'v.source',
+  },
   children: {},
   tieBreakers: [
     { column: 'm.name', descending: false, text: true },
     { column: 'v.version', descending: true, text: false },
   ],
-  textAttributes: new Set(['name', 'run_id', 'status', 'approval', 'created_by', 'format']),
+  textAttributes: new Set(['name', 'run_id', 'status', 'approval', 'created_by', 'format', 'source']),
 };
 
-/** Reads the bytes of a version's source; a run artifact is read through the tracking module. */
-export type RunArtifactReader = (runId: string, path: string) => Promise<Uint8Array>;
+/** Reads the files of a version's source through the tracking module: run artifacts and logged models' folders. */
+export interface TrackingFiles {
+  readRunArtifact(runId: string, path: string): Promise<Uint8Array>;
+  readLoggedModelFile(modelId: string, path: string): Promise<Uint8Array>;
+  /** The run that logged the model, if any. */
+  loggedModelRun(modelId: string): Promise<string | undefined>;
+}
+
+/** What a source gave: one file, or an MLflow model folder read through `read`. */
+type SourceRead = { bytes: Uint8Array; source: string; runId?: string; modelId?: string; folder?: (rel: string) => Promise<Uint8Array> };
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -46,7 +60,7 @@ function sha256(bytes: Uint8Array): string {
 export class VersionStore {
   constructor(
     private readonly ctx: RegistryContext,
-    private readonly readRunArtifact: RunArtifactReader,
+    private readonly files: TrackingFiles,
     private readonly controls: () => RegistryControls | undefined = () => undefined,
   ) {}
 
@@ -55,13 +69,27 @@ export class VersionStore {
     const name = checkModelName(input.name);
     const description = checkDescription(input.description);
     const tags = checkTagMap(input.tags, 'tags');
-    const format = input.format ?? 'onnx';
+    let format = input.format ?? 'onnx';
     if (format !== 'onnx' && format !== 'opaque') throw new InvalidArgumentError(`Invalid format: ${JSON.stringify(format)} must be "onnx" or "opaque"`);
-    const { bytes, source, runId } = await this.readSource(input.source);
+    const found = await this.readSource(input.source);
+    const { source, runId } = found;
+    let { bytes } = found;
+    let columns = input.columns;
+    let declared: MlmodelFile['signature'];
+    if (found.folder !== undefined) {
+      // An MLflow model folder: its ONNX flavor's file is the version; without one, the MLmodel
+      // itself is kept as an opaque artifact so serving can name the flavors it found.
+      const mlmodel = parseMlmodel(bytes);
+      if (mlmodel.onnxFile !== undefined && format === 'onnx') {
+        bytes = await found.folder(mlmodel.onnxFile);
+        declared = mlmodel.signature;
+      } else format = 'opaque';
+    }
     // Validate before anything is written: a bad file never becomes a version.
     const read: ModelSignature | null = format === 'onnx' ? await readOnnxSignature(bytes) : null;
+    if (read !== null && declared !== undefined && columns === undefined) columns = compareSignatures(declared, read).columns;
     if (read === null && input.columns !== undefined) throw new InvalidArgumentError('Invalid columns: an opaque artifact has no signature to name columns in');
-    const signature = read === null ? null : withColumns(read, input.columns);
+    const signature = read === null ? null : withColumns(read, columns);
     const controls = this.controls();
     const stored = controls?.prepareVersionControls(input, signature);
     if (controls === undefined && (input.guards !== undefined || input.onViolation !== undefined)) throw new InvalidArgumentError('Invalid guards: this runtime has no controls module to store them');
@@ -215,8 +243,8 @@ export class VersionStore {
     return { bytes, version: found };
   }
 
-  private async readSource(source: CreateModelVersionInput['source']): Promise<{ bytes: Uint8Array; source: string; runId?: string }> {
-    if (source === null || typeof source !== 'object') throw new InvalidArgumentError('Invalid source: expected { runId, path }, { file } or { bytes }');
+  private async readSource(source: CreateModelVersionInput['source']): Promise<SourceRead> {
+    if (source === null || typeof source !== 'object') throw new InvalidArgumentError('Invalid source: expected { runId, path }, { modelId }, { file } or { bytes }');
     if ('bytes' in source) {
       if (!(source.bytes instanceof Uint8Array)) throw new InvalidArgumentError('Invalid source.bytes: expected a Uint8Array');
       return { bytes: source.bytes, source: 'bytes' };
@@ -229,11 +257,28 @@ export class VersionStore {
         throw new NotFoundError(`Invalid source.file: ${JSON.stringify(source.file)} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
       }
     }
-    if ('runId' in source && 'path' in source) {
-      const bytes = await this.readRunArtifact(source.runId, source.path);
-      return { bytes, source: `runs:/${source.runId}/${source.path}`, runId: source.runId };
+    if ('modelId' in source) {
+      const modelId = source.modelId;
+      const folder = (rel: string) => this.files.readLoggedModelFile(modelId, rel);
+      const bytes = await folder(MLMODEL_FILE).catch((err: unknown) => {
+        if (isMlopsError(err) && err.code === 'NOT_FOUND' && !String(err.message).startsWith('Logged model')) {
+          throw new FailedPreconditionError(`Logged model ${modelId} has no MLmodel file; upload the model's files before registering it`, { cause: err });
+        }
+        throw err;
+      });
+      const runId = await this.files.loggedModelRun(modelId);
+      return { bytes, source: `models:/${modelId}`, modelId, folder, ...(runId !== undefined ? { runId } : {}) };
     }
-    throw new InvalidArgumentError('Invalid source: expected { runId, path }, { file } or { bytes }');
+    if ('runId' in source && 'path' in source) {
+      const { runId, path } = source;
+      const base = path.replace(/\/+$/, '');
+      // runs:/<id>/model names a model folder when it holds an MLmodel; otherwise one file.
+      const mlmodel = /\.onnx$/.test(base) ? undefined : await this.files.readRunArtifact(runId, `${base}/${MLMODEL_FILE}`).catch(() => undefined);
+      if (mlmodel !== undefined) return { bytes: mlmodel, source: `runs:/${runId}/${base}`, runId, folder: (rel) => this.files.readRunArtifact(runId, `${base}/${rel}`) };
+      const bytes = await this.files.readRunArtifact(runId, path);
+      return { bytes, source: `runs:/${runId}/${path}`, runId };
+    }
+    throw new InvalidArgumentError('Invalid source: expected { runId, path }, { modelId }, { file } or { bytes }');
   }
 }
 

@@ -8,6 +8,8 @@ import { ApiKeyAuthenticator, type AuthOptions } from './auth.js';
 import { HttpError, toHttpFailure } from './http-errors.js';
 import { registerArtifactRoutes } from './mlflow/artifact-routes.js';
 import { registerDashboardApi } from './dashboard-api.js';
+import { registerHygiene, requestId, trackMethods } from './http-hygiene.js';
+import { registerLoggedModelRoutes } from './mlflow/logged-model-routes.js';
 import { registerRegistryRoutes } from './mlflow/registry-routes.js';
 import { registerTrackingRoutes } from './mlflow/tracking-routes.js';
 import type { InferCache } from './oip/response-cache.js';
@@ -121,12 +123,28 @@ export async function createServer(ml: Mlops, options: ServerOptions = {}): Prom
   }
   const https = options.tls !== undefined ? { key: pem(options.tls.key, 'tls.key'), cert: pem(options.tls.cert, 'tls.cert') } : null;
 
-  const app = (https !== null ? Fastify({ https, bodyLimit, logger: false }) : Fastify({ bodyLimit, logger: false })) as unknown as FastifyInstance;
+  const app = (https !== null ? Fastify({ https, bodyLimit, logger: false, genReqId: requestId }) : Fastify({ bodyLimit, logger: false, genReqId: requestId })) as unknown as FastifyInstance;
   registerHttpTracing(app, options.logger);
   if (options.cors !== undefined) {
     const { default: cors } = await import('@fastify/cors');
-    await app.register(cors, { origin: options.cors.origins, allowedHeaders: ['authorization', 'x-api-key', 'content-type'] });
+    await app.register(cors, {
+      origin: options.cors.origins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['authorization', 'x-api-key', 'content-type', 'x-request-id', 'inference-header-content-length'],
+      exposedHeaders: ['x-request-id', 'retry-after', 'content-disposition', 'inference-header-content-length'],
+    });
   }
+  await registerHygiene(app, { tls: https !== null, cors: options.cors !== undefined });
+  const allowedMethods = trackMethods(app);
+  // tritonclient's HTTP client and KServe's InferenceRESTClient send JSON infer bodies without a
+  // Content-Type: OIP paths read any body as JSON; elsewhere a body must say what it is. A body of
+  // the binary data extension (Inference-Header-Content-Length) stays bytes for the infer route.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+    if (!req.url.startsWith('/v2/')) return done(new HttpError(415, 'BAD_REQUEST', `Unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}: send application/json`), undefined);
+    if (req.headers['inference-header-content-length'] !== undefined) return done(null, body);
+    return json(req, body.toString('utf8'), done);
+  });
 
   // One view per principal: RBAC and the audit trail see who called.
   const views = new Map<string, Mlops>();
@@ -167,13 +185,19 @@ export async function createServer(ml: Mlops, options: ServerOptions = {}): Prom
   });
 
   app.setErrorHandler((err, req, reply) => sendError(ml, req, reply, err));
-  app.setNotFoundHandler((req, reply) =>
-    sendError(ml, req, reply, new HttpError(404, 'ENDPOINT_NOT_FOUND', `No endpoint ${req.method} ${req.url.split('?', 1)[0]}`)),
-  );
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?', 1)[0];
+    const allow = allowedMethods(req);
+    if (allow.length > 0) {
+      return sendError(ml, req, reply, new HttpError(405, 'BAD_REQUEST', `Method ${req.method} is not allowed on ${path} (allowed: ${allow.join(', ')})`, { allow: allow.join(', ') }));
+    }
+    return sendError(ml, req, reply, new HttpError(404, 'ENDPOINT_NOT_FOUND', `No endpoint ${req.method} ${path}`));
+  });
 
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/metrics', async (_req, reply) => reply.type(ml.metrics.registry.contentType).send(await ml.metrics.registry.metrics()));
   registerTrackingRoutes(app);
+  registerLoggedModelRoutes(app);
   registerRegistryRoutes(app);
   registerArtifactRoutes(app, { maxArtifactBytes });
   registerDashboardApi(app);

@@ -5,6 +5,7 @@ import type { Principal } from '../governance/principal.js';
 import type { Authorizer } from '../governance/rbac.js';
 import { parseModelRef } from '../registry/names.js';
 import { withColumns, type InputColumns } from '../registry/columns.js';
+import { refuseOpaque } from '../registry/mlmodel.js';
 import { readOnnxSignature } from '../registry/onnx-signature.js';
 import type { RegistryEngine } from '../registry/registry.js';
 import { verifyBytes } from '../registry/version-store.js';
@@ -134,6 +135,7 @@ export class Serving {
       }
       bytes = await this.engine.registry.ctx.blobs.get(resolved.artifactKey);
       verifyBytes(bytes, resolved.sha256, `${resolved.name}/${resolved.version}`);
+      if (resolved.format === 'opaque') refuseOpaque(`${resolved.name}/${resolved.version}`, bytes);
       name = resolved.name;
       version = resolved.version;
       signature = resolved.signature ?? (await readOnnxSignature(bytes));

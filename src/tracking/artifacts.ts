@@ -34,6 +34,12 @@ export class RunArtifacts {
   async log(runId: string, path: string, source: ArtifactSource): Promise<BlobInfo> {
     checkArtifactPath(path);
     const info = await this.runs.getActiveInfo(runId);
+    return this.putAt(this.root(info), path, source);
+  }
+
+  /** Writes one file under a folder of the store (a run's or a logged model's artifacts). */
+  async putAt(root: string, path: string, source: ArtifactSource): Promise<BlobInfo> {
+    checkArtifactPath(path);
     let body: Uint8Array | Readable;
     if (source instanceof Uint8Array || isReadable(source)) body = source;
     else {
@@ -45,7 +51,7 @@ export class RunArtifacts {
       if (st === undefined || !st.isFile()) throw new NotFoundError(`Artifact source file ${JSON.stringify(file)} does not exist`, { details: { field: 'source' } });
       body = createReadStream(file);
     }
-    const stored = await this.ctx.blobs.put(`${this.root(info)}/${path}`, body);
+    const stored = await this.ctx.blobs.put(`${root}/${path}`, body);
     return { ...stored, key: path };
   }
 
@@ -68,7 +74,13 @@ export class RunArtifacts {
   async list(runId: string, path?: string): Promise<ArtifactEntry[]> {
     if (path !== undefined && path !== '') checkArtifactPath(path);
     const info = await this.runs.getInfo(runId);
-    const base = `${this.root(info)}/`;
+    return this.listAt(this.root(info), path);
+  }
+
+  /** Direct children of `path` under a folder of the store, paths relative to that folder. */
+  async listAt(root: string, path?: string): Promise<ArtifactEntry[]> {
+    if (path !== undefined && path !== '') checkArtifactPath(path);
+    const base = `${root}/`;
     const prefix = path ? `${base}${path.replace(/\/$/, '')}/` : base;
     const children = new Map<string, ArtifactEntry>();
     let cursor: string | undefined;
@@ -84,6 +96,37 @@ export class RunArtifacts {
       cursor = page.nextCursor;
     } while (cursor !== undefined);
     return [...children.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
+  }
+
+  /** Every file below `path` (a file or a folder) under `root`, removed; the count removed. */
+  async deleteAt(root: string, path: string): Promise<number> {
+    if (path !== '') checkArtifactPath(path);
+    const target = path === '' ? root : `${root}/${path.replace(/\/$/, '')}`;
+    let removed = (await this.ctx.blobs.delete(target).catch(() => false)) ? 1 : 0;
+    const keys: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.ctx.blobs.list(`${target}/`, { limit: 1000, ...(cursor ? { cursor } : {}) });
+      keys.push(...page.entries.map((e) => e.key));
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    for (const key of keys) if (await this.ctx.blobs.delete(key)) removed += 1;
+    return removed;
+  }
+
+  async openAt(root: string, path: string): Promise<Readable> {
+    checkArtifactPath(path);
+    return this.ctx.blobs.getStream(`${root}/${path}`);
+  }
+
+  async getAt(root: string, path: string): Promise<Uint8Array> {
+    checkArtifactPath(path);
+    return this.ctx.blobs.get(`${root}/${path}`);
+  }
+
+  /** The run's artifact folder key in the store. */
+  async runRoot(runId: string): Promise<string> {
+    return this.root(await this.runs.getInfo(runId));
   }
 
   async download(runId: string, path: string): Promise<Uint8Array> {

@@ -1,4 +1,5 @@
-export { Tracking, type StartRunOptions } from './tracking.js';
+export { Tracking, type LogModelOptions, type StartRunOptions } from './tracking.js';
+export type { CreateLoggedModelInput } from './logged-models.js';
 export { RunHandle, type MetricOptions } from './run-handle.js';
 export type { BatchInput, MetricInput, KeyValues } from './run-writes.js';
 export type { BufferOptions } from './metric-buffer.js';

@@ -94,4 +94,44 @@ export const trackingMigrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'logged models (MLflow 3), run outputs and model inputs',
+    up: (d) => `
+      CREATE TABLE tracking_logged_models (
+        model_id ${d.text} PRIMARY KEY,
+        experiment_id ${d.bigint} NOT NULL REFERENCES tracking_experiments (experiment_id),
+        name ${d.text} NOT NULL,
+        artifact_location ${d.text} NOT NULL,
+        status ${d.text} NOT NULL,
+        status_message ${d.text},
+        model_type ${d.text},
+        source_run_id ${d.text},
+        creator_id ${d.text} NOT NULL,
+        creation_time ${d.bigint} NOT NULL,
+        last_updated_time ${d.bigint} NOT NULL,
+        lifecycle_stage ${d.text} NOT NULL
+      );
+      CREATE INDEX tracking_logged_models_experiment ON tracking_logged_models (experiment_id, lifecycle_stage, creation_time);
+      CREATE TABLE tracking_logged_model_tags (
+        model_id ${d.text} NOT NULL REFERENCES tracking_logged_models (model_id) ON DELETE CASCADE,
+        key ${d.text} NOT NULL,
+        value ${d.text} NOT NULL,
+        PRIMARY KEY (model_id, key)
+      )${d.clusteredSuffix};
+      CREATE TABLE tracking_logged_model_params (
+        model_id ${d.text} NOT NULL REFERENCES tracking_logged_models (model_id) ON DELETE CASCADE,
+        key ${d.text} NOT NULL,
+        value ${d.text} NOT NULL,
+        PRIMARY KEY (model_id, key)
+      )${d.clusteredSuffix};
+      CREATE TABLE tracking_run_models (
+        run_id ${d.text} NOT NULL REFERENCES tracking_runs (run_id) ON DELETE CASCADE,
+        model_id ${d.text} NOT NULL REFERENCES tracking_logged_models (model_id) ON DELETE CASCADE,
+        direction ${d.text} NOT NULL,
+        step ${d.bigint} NOT NULL,
+        PRIMARY KEY (run_id, model_id, direction)
+      );
+    `,
+  },
 ];

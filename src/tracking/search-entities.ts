@@ -67,3 +67,42 @@ export const EXPERIMENT_SQL_ENTITY: SqlEntity = {
   ],
   textAttributes: new Set(['name', 'lifecycle_stage']),
 };
+
+export const LOGGED_MODEL_SEARCH_SCHEMA: SearchSchema = {
+  entity: 'logged models',
+  attributes: {
+    name: 'string',
+    model_id: 'string',
+    status: 'string',
+    source_run_id: 'string',
+    model_type: 'string',
+    creation_timestamp: 'number',
+    last_updated_timestamp: 'number',
+  },
+  attributeAliases: { creation_time: 'creation_timestamp', last_updated_time: 'last_updated_timestamp', run_id: 'source_run_id' },
+  kinds: new Set(['param', 'tag']),
+  bareAttributes: true,
+};
+
+export const LOGGED_MODEL_SQL_ENTITY: SqlEntity = {
+  alias: 'lm',
+  idColumn: 'model_id',
+  columns: {
+    name: 'lm.name',
+    model_id: 'lm.model_id',
+    status: 'lm.status',
+    source_run_id: 'lm.source_run_id',
+    model_type: 'lm.model_type',
+    creation_timestamp: 'lm.creation_time',
+    last_updated_timestamp: 'lm.last_updated_time',
+  },
+  children: {
+    param: { table: 'tracking_logged_model_params', fk: 'model_id' },
+    tag: { table: 'tracking_logged_model_tags', fk: 'model_id' },
+  },
+  tieBreakers: [
+    { column: 'lm.creation_time', descending: true, text: false },
+    { column: 'lm.model_id', descending: false, text: true },
+  ],
+  textAttributes: new Set(['name', 'model_id', 'status', 'source_run_id', 'model_type']),
+};

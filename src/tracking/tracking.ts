@@ -3,9 +3,12 @@ import type { BlobInfo } from '../adapters/blob/types.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Principal } from '../governance/principal.js';
 import type { Action, Authorizer, ResourceKind } from '../governance/rbac.js';
+import { onnxMlmodel } from '../registry/mlmodel.js';
+import { readOnnxSignature } from '../registry/onnx-signature.js';
 import { RunArtifacts, type ArtifactSource } from './artifacts.js';
 import type { TrackingContext } from './context.js';
 import { RunDatasets } from './datasets.js';
+import { LoggedModelStore, type CreateLoggedModelInput } from './logged-models.js';
 import { ExperimentStore } from './experiment-store.js';
 import { MetricBuffer, type BufferOptions } from './metric-buffer.js';
 import { MetricHistory } from './metric-history.js';
@@ -18,16 +21,33 @@ import type {
   ArtifactEntry,
   DatasetInput,
   Experiment,
+  LoggedModel,
   Metric,
   MetricHistoryPage,
   Run,
   RunInfo,
+  RunModels,
   RunStatus,
   SearchExperimentsOptions,
+  SearchLoggedModelsOptions,
   SearchExperimentsResult,
   SearchRunsOptions,
   SearchRunsResult,
 } from './types.js';
+
+export interface LogModelOptions {
+  /** The model's name in the experiment (MLflow's `name=`). */
+  name?: string;
+  /** An ONNX model: stored as model.onnx with an MLmodel (onnx flavor) beside it. */
+  onnx?: Uint8Array;
+  /** Other files of the model folder, by relative path. */
+  files?: Record<string, ArtifactSource>;
+  params?: Record<string, unknown>;
+  tags?: Record<string, string>;
+  modelType?: string;
+  /** The run step the model was logged at (ModelOutput.step). Default 0. */
+  step?: number;
+}
 
 export interface StartRunOptions extends CreateRunInput {
   /**
@@ -46,6 +66,7 @@ export class TrackingEngine {
   readonly history: MetricHistory;
   readonly artifacts: RunArtifacts;
   readonly datasets: RunDatasets;
+  readonly loggedModels: LoggedModelStore;
   readonly buffers = new Map<string, MetricBuffer>();
   private exitHook: (() => void) | undefined;
 
@@ -57,6 +78,7 @@ export class TrackingEngine {
     this.history = new MetricHistory(ctx, this.runs);
     this.artifacts = new RunArtifacts(ctx, this.runs);
     this.datasets = new RunDatasets(ctx, this.runs);
+    this.loggedModels = new LoggedModelStore(ctx, this.runs);
   }
 
   /** Applies the tracking schema and creates the Default experiment. */
@@ -311,6 +333,128 @@ export class Tracking {
   async openArtifact(runId: string, path: string): Promise<Readable> {
     this.allow('read', 'run', runId);
     return this.engine.artifacts.open(runId, path);
+  }
+
+  // Logged models (MLflow 3): permissions follow the experiment that holds them.
+
+  async createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel> {
+    this.allow('write', 'run', input?.sourceRunId);
+    return this.engine.loggedModels.create(input, this.principal.id);
+  }
+
+  async getLoggedModel(modelId: string): Promise<LoggedModel> {
+    this.allow('read', 'run', undefined);
+    return this.engine.loggedModels.get(modelId);
+  }
+
+  /** Marks the upload done (`LOGGED_MODEL_READY`) or failed (`LOGGED_MODEL_UPLOAD_FAILED`). */
+  async finalizeLoggedModel(modelId: string, status: LoggedModel['status'] | 'READY' | 'FAILED', statusMessage?: string): Promise<LoggedModel> {
+    this.allow('write', 'run', undefined);
+    return this.engine.loggedModels.finalize(modelId, status, statusMessage);
+  }
+
+  async deleteLoggedModel(modelId: string): Promise<void> {
+    this.allow('write', 'run', undefined);
+    return this.engine.loggedModels.delete(modelId, this.principal.id);
+  }
+
+  async searchLoggedModels(options: SearchLoggedModelsOptions): Promise<{ models: LoggedModel[]; nextPageToken?: string }> {
+    this.allow('read', 'run', undefined);
+    return this.engine.loggedModels.search(options);
+  }
+
+  async setLoggedModelTags(modelId: string, tags: Record<string, string>): Promise<void> {
+    this.allow('write', 'run', undefined);
+    return this.engine.loggedModels.setTags(modelId, tags);
+  }
+
+  async deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
+    this.allow('write', 'run', undefined);
+    return this.engine.loggedModels.deleteTag(modelId, key);
+  }
+
+  async logLoggedModelParams(modelId: string, params: Record<string, unknown>): Promise<void> {
+    this.allow('write', 'run', undefined);
+    return this.engine.loggedModels.logParams(modelId, params);
+  }
+
+  async logModelArtifact(modelId: string, path: string, source: ArtifactSource): Promise<BlobInfo> {
+    this.allow('write', 'run', undefined);
+    return this.engine.artifacts.putAt(await this.engine.loggedModels.root(modelId), path, source);
+  }
+
+  async listModelArtifacts(modelId: string, path?: string): Promise<ArtifactEntry[]> {
+    this.allow('read', 'run', undefined);
+    return this.engine.artifacts.listAt(await this.engine.loggedModels.root(modelId), path);
+  }
+
+  async openModelArtifact(modelId: string, path: string): Promise<Readable> {
+    this.allow('read', 'run', undefined);
+    return this.engine.artifacts.openAt(await this.engine.loggedModels.root(modelId), path);
+  }
+
+  /** Removes a file or a folder of a logged model's artifacts; the number of files removed. */
+  async deleteModelArtifacts(modelId: string, path: string): Promise<number> {
+    this.allow('write', 'run', undefined);
+    return this.engine.artifacts.deleteAt(await this.engine.loggedModels.root(modelId), path);
+  }
+
+  /** Removes a file or a folder of a run's artifacts; the number of files removed. */
+  async deleteArtifacts(runId: string, path: string): Promise<number> {
+    this.allow('write', 'run', runId);
+    await this.engine.runs.getActiveInfo(runId);
+    return this.engine.artifacts.deleteAt(await this.engine.artifacts.runRoot(runId), path);
+  }
+
+  /** Models a run produced (MLflow 3's LogOutputs, `runs/outputs`). */
+  async logOutputs(runId: string, models: Array<{ modelId: string; step?: number }>): Promise<void> {
+    this.allow('write', 'run', runId);
+    return this.engine.loggedModels.linkRun(runId, 'output', models);
+  }
+
+  /** Models a run used (the `model_inputs` of MLflow's `runs/log-inputs`). */
+  async logModelInputs(runId: string, models: Array<{ modelId: string }>): Promise<void> {
+    this.allow('write', 'run', runId);
+    return this.engine.loggedModels.linkRun(runId, 'input', models);
+  }
+
+  async getRunModels(runId: string): Promise<RunModels> {
+    this.allow('read', 'run', runId);
+    return this.engine.loggedModels.runModels(runId);
+  }
+
+  /**
+   * Logs a model in one call, as `mlflow.<flavor>.log_model` does: a logged model linked to the run
+   * as an output, its files uploaded, then finalized READY (UPLOAD_FAILED when an upload fails).
+   * `onnx` writes `model.onnx` and an MLmodel with the onnx flavor, so MLflow clients load it too.
+   */
+  async logModel(run: string | { runId: string }, options: LogModelOptions): Promise<LoggedModel> {
+    const runId = checkRunId(typeof run === 'string' ? run : run?.runId, 'run');
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('Invalid logModel options: expected { name, onnx | files }');
+    if (options.onnx === undefined && options.files === undefined) throw new InvalidArgumentError('Invalid logModel options: give onnx (model bytes) or files ({ path: bytes })');
+    if (options.onnx !== undefined && !(options.onnx instanceof Uint8Array)) throw new InvalidArgumentError('Invalid onnx: expected the model as a Uint8Array');
+    const files: Record<string, ArtifactSource> = { ...(options.files ?? {}) };
+    let signature;
+    if (options.onnx !== undefined) signature = await readOnnxSignature(options.onnx, 'onnx');
+    const model = await this.createLoggedModel({
+      sourceRunId: runId,
+      ...(options.name !== undefined ? { name: options.name } : {}),
+      ...(options.modelType !== undefined ? { modelType: options.modelType } : {}),
+      ...(options.params !== undefined ? { params: options.params } : {}),
+      ...(options.tags !== undefined ? { tags: options.tags } : {}),
+    });
+    try {
+      if (options.onnx !== undefined && signature !== undefined) {
+        files['model.onnx'] = options.onnx;
+        files.MLmodel ??= new TextEncoder().encode(onnxMlmodel({ modelId: model.modelId, file: 'model.onnx', signature, createdAt: model.creationTime }));
+      }
+      for (const [path, source] of Object.entries(files)) await this.logModelArtifact(model.modelId, path, source);
+      await this.logOutputs(runId, [{ modelId: model.modelId, step: options.step ?? 0 }]);
+    } catch (err) {
+      await this.engine.loggedModels.finalize(model.modelId, 'LOGGED_MODEL_UPLOAD_FAILED', String((err as Error).message).slice(0, 1000)).catch(() => undefined);
+      throw err;
+    }
+    return this.finalizeLoggedModel(model.modelId, 'LOGGED_MODEL_READY');
   }
 
   private allow(action: Action, kind: ResourceKind, name: unknown): void {

@@ -109,3 +109,45 @@ export interface MetricHistoryPage {
   metrics: Metric[];
   nextPageToken?: string;
 }
+
+/** A logged model's life, as MLflow 3's LoggedModelStatus. */
+export const LOGGED_MODEL_STATUSES = ['LOGGED_MODEL_PENDING', 'LOGGED_MODEL_READY', 'LOGGED_MODEL_UPLOAD_FAILED'] as const;
+export type LoggedModelStatus = (typeof LOGGED_MODEL_STATUSES)[number];
+
+/**
+ * A model logged to an experiment (MLflow 3's LoggedModel): a folder of files under
+ * `<experiment>/models/<modelId>/artifacts`, with params and tags, optionally from a run.
+ */
+export interface LoggedModel {
+  /** `m-` and 32 hex characters, as MLflow makes them. */
+  modelId: string;
+  experimentId: string;
+  name: string;
+  /** URI of the model's folder in the artifact store. */
+  artifactLocation: string;
+  status: LoggedModelStatus;
+  statusMessage?: string;
+  modelType?: string;
+  sourceRunId?: string;
+  creatorId: string;
+  creationTime: number;
+  lastUpdatedTime: number;
+  tags: Record<string, string>;
+  params: Record<string, string>;
+}
+
+export interface SearchLoggedModelsOptions {
+  experimentIds: string[];
+  /** `name`, `model_id`, `status`, `source_run_id`, `model_type`, `creation_timestamp`, `last_updated_timestamp`, `tags.<key>`, `params.<key>`. */
+  filter?: string;
+  /** Default `creation_timestamp DESC`. */
+  orderBy?: string[];
+  maxResults?: number;
+  pageToken?: string;
+}
+
+/** Models a run produced (MLflow's ModelOutput) and consumed (ModelInput). */
+export interface RunModels {
+  outputs: Array<{ modelId: string; step: number }>;
+  inputs: Array<{ modelId: string }>;
+}

@@ -21,6 +21,7 @@ interface Result {
 describe('the mlops command (built binary in a child process)', () => {
   let dir: { path: string; remove: () => Promise<void> };
   let runId: string;
+  let modelId: string;
   const env = { ...process.env, MLOPS_METADATA: '', MLOPS_ARTIFACTS: '', MLOPS_ONLINE: '' };
   const mlops = (...args: string[]): Result => {
     const r = spawnSync(process.execPath, [BIN, ...args, '--dir', dir.path], { encoding: 'utf8', env, timeout: 60_000 });
@@ -37,6 +38,7 @@ describe('the mlops command (built binary in a child process)', () => {
       const run = await ml.tracking.startRun({ experimentId: exp.experimentId, name: `sweep-${i}` });
       await run.logParams({ lr: 0.01 * (i + 1) });
       await run.logMetric('auc', auc);
+      if (i === 1) modelId = (await ml.tracking.logModel(run, { name: 'sig', onnx: await buildLogisticRegression([1, -1], 0) })).modelId;
       await run.end();
       runId = run.runId;
     }
@@ -59,7 +61,7 @@ describe('the mlops command (built binary in a child process)', () => {
     const runsHelp = mlops('runs', 'list', '--help');
     expect(runsHelp).toMatchObject({ code: 0, stdout: expect.stringContaining('--experiment') });
     expect(mlops('bogus')).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command') });
-    expect(mlops('models', 'fly')).toMatchObject({ code: 2, stderr: expect.stringContaining('models takes list, versions') });
+    expect(mlops('models', 'fly')).toMatchObject({ code: 2, stderr: expect.stringContaining('models takes list, logged, versions') });
     expect(mlops('runs', 'list', '--experiment', 'momentum', '--max', 'ten')).toMatchObject({ code: 2, stderr: expect.stringContaining('--max must be a whole number') });
     expect(mlops('runs', 'list', '--nope')).toMatchObject({ code: 2, stderr: expect.stringContaining("'--nope'") });
   });
@@ -76,7 +78,10 @@ describe('the mlops command (built binary in a child process)', () => {
     const show = mlops('runs', 'show', runId);
     expect(show.stdout).toContain('sweep-1');
     expect(show.stdout).toMatch(/lr\s+0\.02/);
-    const missing = mlops('runs', 'show', 'f'.repeat(32));
+    expect(show.stdout).toMatch(new RegExp(`Models logged by this run[\\s\\S]*${modelId}\\s+sig\\s+LOGGED_MODEL_READY`));
+    const logged = mlops('models', 'logged', '--experiment', 'momentum');
+    expect(logged).toMatchObject({ code: 0, stdout: expect.stringContaining(modelId) });
+        const missing = mlops('runs', 'show', 'f'.repeat(32));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error: .*not found/i);
   });

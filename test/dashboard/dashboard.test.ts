@@ -44,6 +44,7 @@ describe.skipIf(!HAS_CHROMIUM)('[browser] the dashboard in headless Chromium', (
       await run.logParams({ lr: 0.01 * (i + 1), window: 10 + i * 5 });
       await run.logBatch({ metrics: Array.from({ length: 200 }, (_, s) => ({ key: 'auc', value: 0.5 + (i + 1) * 0.05 * (1 - Math.exp(-s / 40)), step: s, timestamp: 1_700_000_000_000 + s * 1000 })) });
       await run.logArtifact('reports/summary.json', new TextEncoder().encode(JSON.stringify({ run: i })));
+      if (i === 4) await ml.tracking.logModel(run, { name: 'sig', onnx: await buildLogisticRegression([0.5, -0.3], 0) });
       await run.end();
     }
     const sam = ml.as({ id: 'sam', roles: ['data-scientist'] });
@@ -111,6 +112,7 @@ describe.skipIf(!HAS_CHROMIUM)('[browser] the dashboard in headless Chromium', (
     await viewer.waitForSelector('[data-testid=params] >> text=window');
     await viewer.waitForSelector('.chart canvas');
     await viewer.waitForSelector('[data-testid=artifacts] >> text=reports/');
+    await viewer.waitForSelector('[data-testid=logged-models] >> text=sig');
     await shot(viewer, 'run');
     await viewer.close();
   });

@@ -17,15 +17,20 @@ export function httpClient(base: string, headers: Record<string, string> = {}) {
       headers: { ...headers, ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}), ...extra },
       ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: res.status, headers: res.headers, body: parsed };
+    return readResult(res);
   };
+}
+
+/** A fetch response as status, headers and JSON (or text when it is not JSON). */
+export async function readResult(res: Response): Promise<HttpResult> {
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
 }
 
 /**

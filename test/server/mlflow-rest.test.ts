@@ -84,7 +84,9 @@ describe('MLflow REST API driven by the npm mlflow client', () => {
     await ml.tracking.logArtifact(runId, 'notes.txt', new TextEncoder().encode('hello'));
     const top = await client.Artifacts.list({ run_id: runId });
     expect(top.files).toEqual(expect.arrayContaining([{ path: 'model', is_dir: true }, { path: 'notes.txt', is_dir: false, file_size: 5 }]));
-    expect(top.root_uri).toBe((await ml.tracking.getRun(runId)).info.artifactUri);
+    // Advertised through the server's artifact proxy, never as a path on the server's disk.
+    const run = await ml.tracking.getRun(runId);
+    expect(top.root_uri).toBe(`mlflow-artifacts:/${run.info.experimentId}/${runId}/artifacts`);
   });
 
   it('answers errors with MLflow error codes the client surfaces', async () => {

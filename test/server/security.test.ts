@@ -106,8 +106,10 @@ describe('server security: API keys, RBAC, rate limits, body limits, TLS, CORS',
     const tls = await createServer(ml, { port: 0, tls: { key, cert } });
     try {
       expect(tls.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      let hsts: unknown;
       const body = await new Promise<string>((resolve, reject) => {
         request(`${tls.url}/health`, { ca: readFileSync(cert) }, (res) => {
+          hsts = res.headers['strict-transport-security'];
           let text = '';
           res.on('data', (c: Buffer) => (text += c.toString()));
           res.on('end', () => resolve(text));
@@ -116,6 +118,8 @@ describe('server security: API keys, RBAC, rate limits, body limits, TLS, CORS',
           .end();
       });
       expect(JSON.parse(body)).toEqual({ status: 'ok' });
+      // HSTS only where the server itself speaks TLS.
+      expect(hsts).toBe('max-age=31536000; includeSubDomains');
     } finally {
       await tls.close();
     }

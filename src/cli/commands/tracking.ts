@@ -65,8 +65,12 @@ export const runsShow: Command = {
   async run(argv, o) {
     const p = parse(argv, {});
     const runId = positional(p, 0, 'run_id');
-    const run = await withRuntime(p, (ml) => ml.tracking.getRun(runId));
-    print(o, run, () => {
+    const { run, models } = await withRuntime(p, async (ml) => {
+      const found = await ml.tracking.getRun(runId);
+      const links = await ml.tracking.getRunModels(runId);
+      return { run: found, models: await Promise.all(links.outputs.map(async (l) => ({ ...(await ml.tracking.getLoggedModel(l.modelId)), step: l.step }))) };
+    });
+    print(o, { ...run, loggedModels: models }, () => {
       const i = run.info;
       const section = (title: string, rec: Record<string, unknown>) =>
         Object.keys(rec).length === 0 ? '' : `\n${title}\n${table(['KEY', 'VALUE'], Object.entries(rec).sort(([a], [b]) => a.localeCompare(b)))}\n`;
@@ -76,9 +80,28 @@ export const runsShow: Command = {
         '\n' +
         section('Params', run.data.params) +
         section('Metrics (latest)', run.data.metrics) +
-        section('Tags', run.data.tags)
+        section('Tags', run.data.tags) +
+        (models.length === 0 ? '' : `\nModels logged by this run\n${table(['MODEL ID', 'NAME', 'STATUS', 'STEP'], models.map((m) => [m.modelId, m.name, m.status, m.step]))}\n`)
       ).trimEnd();
     });
   },
 };
 
+
+export const modelsLogged: Command = {
+  name: 'models logged',
+  summary: 'Search the logged models (MLflow 3) of an experiment',
+  help: `mlops models logged --experiment <id or name> [--filter <expr>] [--max <n>]
+  e.g. mlops models logged --experiment momentum --filter "name = 'sig'"`,
+  async run(argv, o) {
+    const p = parse(argv, { experiment: { type: 'string', short: 'e' }, filter: { type: 'string' }, max: { type: 'string' } });
+    const exp = p.values.experiment;
+    if (exp === undefined) throw new InvalidArgumentError('Invalid --experiment: give an experiment id or name');
+    const max = intOption(p.values.max, 'max') ?? 100;
+    const r = await withRuntime(p, async (ml) => {
+      const experimentId = /^\d+$/.test(exp) ? exp : (await ml.tracking.getExperimentByName(exp)).experimentId;
+      return ml.tracking.searchLoggedModels({ experimentIds: [experimentId], maxResults: max, ...(p.values.filter ? { filter: p.values.filter } : {}) });
+    });
+    print(o, r, () => table(['MODEL ID', 'NAME', 'STATUS', 'RUN', 'CREATED'], r.models.map((m) => [m.modelId, m.name, m.status, m.sourceRunId ?? '', isoTime(m.creationTime)])));
+  },
+};

@@ -3,21 +3,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { InvalidArgumentError } from '../../core/errors.js';
 import '../request-context.js';
 import { HttpError } from '../http-errors.js';
+import { locateProxyPath } from './artifact-uris.js';
 import { fileInfoJson } from './shapes.js';
 
 const BASE = '/api/2.0/mlflow-artifacts/artifacts';
-
-/**
- * MLflow's artifact proxy paths: `<experiment_id>/<run_id>/artifacts/<path>` (what mlflow-artifacts:/
- * URIs hold). Also accepts `<run_id>/artifacts/<path>`.
- */
-function locate(path: string): { runId: string; path: string } {
-  const m = /^(?:[^/]+\/)?([0-9a-f]{32})\/artifacts(?:\/(.*))?$/.exec(path.replace(/^\/+/, ''));
-  if (m?.[1] === undefined) {
-    throw new InvalidArgumentError(`Invalid artifact path ${JSON.stringify(path)}: expected <experiment_id>/<run_id>/artifacts/<path>`, { details: { field: 'path' } });
-  }
-  return { runId: m[1], path: m[2] ?? '' };
-}
 
 /** Counts bytes on their way to the store and stops the upload past the limit. */
 function limited(source: Readable, maxBytes: number): Readable {
@@ -33,30 +22,44 @@ function limited(source: Readable, maxBytes: number): Readable {
   return source.pipe(guard);
 }
 
-/** Upload (PUT), download (GET) and listing of run artifacts through the server. */
+/**
+ * MLflow's artifact proxy (`mlflow-artifacts:/` URIs), what the Python client's
+ * MlflowArtifactsRepository calls: upload (PUT), download (GET), listing (GET with `path`) and
+ * DELETE, for run artifacts and logged models' folders. Uploads are one PUT each, streamed to the
+ * store, up to `maxArtifactBytes`; the multipart `mpu/*` routes are not served (the client only
+ * uses them when MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD is set).
+ */
 export function registerArtifactRoutes(app: FastifyInstance, options: { maxArtifactBytes: number }): void {
   void app.register(async (scope) => {
     // Artifacts are bytes whatever their content type: stream them instead of parsing.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_req: FastifyRequest, payload: Readable, done: (err: Error | null, body?: unknown) => void) => done(null, payload));
+    const target = (req: FastifyRequest) => locateProxyPath((req.params as { '*': string })['*']);
     scope.put(`${BASE}/*`, async (req) => {
-      const { runId, path } = locate((req.params as { '*': string })['*']);
-      if (path === '') throw new InvalidArgumentError('Invalid artifact path: name a file under artifacts/');
+      const t = target(req);
+      if (t.path === '') throw new InvalidArgumentError('Invalid artifact path: name a file under artifacts/');
       const body = req.body as Readable | undefined;
-      const info = await req.ml.tracking.logArtifact(runId, path, body === undefined ? new Uint8Array(0) : limited(body, options.maxArtifactBytes));
-      return { path, file_size: info.size };
+      const source = body === undefined ? new Uint8Array(0) : limited(body, options.maxArtifactBytes);
+      const info = t.kind === 'run' ? await req.ml.tracking.logArtifact(t.runId, t.path, source) : await req.ml.tracking.logModelArtifact(t.modelId, t.path, source);
+      return { path: t.path, file_size: info.size };
     });
     scope.get(`${BASE}/*`, async (req, reply) => {
-      const { runId, path } = locate((req.params as { '*': string })['*']);
-      const stream = await req.ml.tracking.openArtifact(runId, path);
-      return reply.type('application/octet-stream').header('content-disposition', `attachment; filename="${(path.split('/').pop() ?? 'artifact').replace(/"/g, '')}"`).send(stream);
+      const t = target(req);
+      const stream = t.kind === 'run' ? await req.ml.tracking.openArtifact(t.runId, t.path) : await req.ml.tracking.openModelArtifact(t.modelId, t.path);
+      return reply.type('application/octet-stream').header('content-disposition', `attachment; filename="${(t.path.split('/').pop() ?? 'artifact').replace(/"/g, '')}"`).send(stream);
+    });
+    scope.delete(`${BASE}/*`, async (req) => {
+      const t = target(req);
+      if (t.kind === 'run') await req.ml.tracking.deleteArtifacts(t.runId, t.path);
+      else await req.ml.tracking.deleteModelArtifacts(t.modelId, t.path);
+      return {};
     });
     scope.get(BASE, async (req) => {
       const q = req.query as { path?: unknown };
-      const { runId, path } = locate(typeof q.path === 'string' ? q.path : '');
-      const files = await req.ml.tracking.listArtifacts(runId, path || undefined);
+      const t = locateProxyPath(typeof q.path === 'string' ? q.path : '');
+      const files = t.kind === 'run' ? await req.ml.tracking.listArtifacts(t.runId, t.path || undefined) : await req.ml.tracking.listModelArtifacts(t.modelId, t.path || undefined);
       // MLflow lists names relative to the folder asked for.
-      const prefix = path === '' ? '' : `${path.replace(/\/+$/, '')}/`;
+      const prefix = t.path === '' ? '' : `${t.path}/`;
       return { files: files.map((e) => fileInfoJson({ ...e, path: e.path.startsWith(prefix) ? e.path.slice(prefix.length) : e.path })) };
     });
   });

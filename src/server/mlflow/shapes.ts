@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { ApprovalEvent, ModelVersion, RegisteredModel } from '../../registry/types.js';
-import type { ArtifactEntry, DatasetInput, Experiment, Metric, Run, RunInfo } from '../../tracking/types.js';
+import type { ArtifactEntry, DatasetInput, Experiment, LoggedModel, Metric, Run, RunInfo, RunModels } from '../../tracking/types.js';
 
 /** Objects as MLflow's protos serialise them to JSON: snake_case, key/value lists, unset fields left out. */
 export type Json = Record<string, unknown>;
@@ -26,11 +26,15 @@ function invalid(field: string, value: unknown): never {
   throw new InvalidArgumentError(`Invalid ${field}: ${JSON.stringify(value)} (expected a list of { key, value })`);
 }
 
-export function experimentJson(e: Experiment): Json {
+/** Turns a store URI into the URI clients see (`mlflow-artifacts:/…`); identity when not given. */
+export type UriMapper = (uri: string) => string;
+const same: UriMapper = (uri) => uri;
+
+export function experimentJson(e: Experiment, uri: UriMapper = same): Json {
   return {
     experiment_id: e.experimentId,
     name: e.name,
-    artifact_location: e.artifactLocation,
+    artifact_location: uri(e.artifactLocation),
     lifecycle_stage: e.lifecycleStage,
     last_update_time: e.lastUpdateTime,
     creation_time: e.creationTime,
@@ -38,7 +42,7 @@ export function experimentJson(e: Experiment): Json {
   };
 }
 
-export function runInfoJson(i: RunInfo): Json {
+export function runInfoJson(i: RunInfo, uri: UriMapper = same): Json {
   return {
     run_id: i.runId,
     run_uuid: i.runId,
@@ -48,7 +52,7 @@ export function runInfoJson(i: RunInfo): Json {
     status: i.status,
     start_time: i.startTime,
     ...(i.endTime !== null ? { end_time: i.endTime } : {}),
-    artifact_uri: i.artifactUri,
+    artifact_uri: uri(i.artifactUri),
     lifecycle_stage: i.lifecycleStage,
   };
 }
@@ -71,12 +75,39 @@ function datasetInputJson(d: DatasetInput): Json {
   };
 }
 
-/** A run with its latest metrics as full points (MLflow's `data.metrics`). */
-export function runJson(run: Run, latest: Metric[]): Json {
+/** A run with its latest metrics as full points (MLflow's `data.metrics`), and its models when known. */
+export function runJson(run: Run, latest: Metric[], uri: UriMapper = same, models?: RunModels): Json {
   return {
-    info: runInfoJson(run.info),
+    info: runInfoJson(run.info, uri),
     data: { metrics: latest.map(metricJson), params: keyValues(run.data.params), tags: keyValues(run.data.tags) },
-    inputs: { dataset_inputs: run.inputs.datasetInputs.map(datasetInputJson) },
+    inputs: {
+      dataset_inputs: run.inputs.datasetInputs.map(datasetInputJson),
+      ...(models !== undefined ? { model_inputs: models.inputs.map((m) => ({ model_id: m.modelId })) } : {}),
+    },
+    ...(models !== undefined ? { outputs: { model_outputs: models.outputs.map((m) => ({ model_id: m.modelId, step: m.step })) } } : {}),
+  };
+}
+
+/**
+ * MLflow 3's LoggedModel. `creator_id` is left out: MLflow types it int64 and our creators are
+ * principal ids, which its client could not parse; the creator is in the `mlflow.user` tag instead.
+ */
+export function loggedModelJson(m: LoggedModel, uri: UriMapper = same): Json {
+  return {
+    info: {
+      model_id: m.modelId,
+      experiment_id: m.experimentId,
+      name: m.name,
+      creation_timestamp_ms: m.creationTime,
+      last_updated_timestamp_ms: m.lastUpdatedTime,
+      artifact_uri: uri(m.artifactLocation),
+      status: m.status,
+      ...(m.statusMessage !== undefined ? { status_message: m.statusMessage } : {}),
+      ...(m.modelType !== undefined ? { model_type: m.modelType } : {}),
+      ...(m.sourceRunId !== undefined ? { source_run_id: m.sourceRunId } : {}),
+      tags: keyValues({ 'mlflow.user': m.creatorId, ...m.tags }),
+    },
+    data: { params: keyValues(m.params), metrics: [] },
   };
 }
 
@@ -95,6 +126,7 @@ export function modelVersionJson(v: ModelVersion): Json {
     description: v.description,
     source: v.source,
     ...(v.runId !== undefined ? { run_id: v.runId } : {}),
+    ...(v.modelId !== undefined ? { model_id: v.modelId } : {}),
     status: v.status,
     ...(v.statusMessage !== undefined ? { status_message: v.statusMessage } : {}),
     tags: keyValues(v.tags),

@@ -4,13 +4,15 @@ import type { Mlops } from '../../runtime.js';
 import { RUN_STATUSES, type Run, type RunStatus } from '../../tracking/types.js';
 import '../request-context.js';
 import { Fields } from './params.js';
+import { advertise, advertiser } from './artifact-uris.js';
 import { experimentJson, fileInfoJson, fromKeyValues, metricJson, runInfoJson, runJson } from './shapes.js';
 
 const BASE = '/api/2.0/mlflow';
 
 async function runsJson(ml: Mlops, runs: Run[]): Promise<unknown[]> {
   const latest = await ml.tracking.getLatestMetrics(runs.map((r) => r.info.runId));
-  return runs.map((r) => runJson(r, latest.get(r.info.runId) ?? []));
+  const uri = advertiser(ml);
+  return runs.map((r) => runJson(r, latest.get(r.info.runId) ?? [], uri));
 }
 
 function status(f: Fields, name: string): RunStatus | undefined {
@@ -33,16 +35,17 @@ export function registerTrackingRoutes(app: FastifyInstance): void {
   });
   app.get(`${BASE}/experiments/get`, async (req) => {
     const f = new Fields(req);
-    return { experiment: experimentJson(await req.ml.tracking.getExperiment(f.string('experiment_id'))) };
+    return { experiment: experimentJson(await req.ml.tracking.getExperiment(f.string('experiment_id')), advertiser(req.ml)) };
   });
   app.get(`${BASE}/experiments/get-by-name`, async (req) => {
     const f = new Fields(req);
-    return { experiment: experimentJson(await req.ml.tracking.getExperimentByName(f.string('experiment_name'))) };
+    return { experiment: experimentJson(await req.ml.tracking.getExperimentByName(f.string('experiment_name')), advertiser(req.ml)) };
   });
   const searchExperiments = async (f: Fields, ml: Mlops) => {
     const viewType = f.viewType('view_type');
     const r = await ml.tracking.searchExperiments({ ...(viewType !== undefined ? { viewType } : {}), ...f.searchOptions() });
-    return { experiments: r.experiments.map(experimentJson), ...(r.nextPageToken !== undefined ? { next_page_token: r.nextPageToken } : {}) };
+    const uri = advertiser(ml);
+    return { experiments: r.experiments.map((e) => experimentJson(e, uri)), ...(r.nextPageToken !== undefined ? { next_page_token: r.nextPageToken } : {}) };
   };
   app.post(`${BASE}/experiments/search`, async (req) => searchExperiments(new Fields(req), req.ml));
   app.get(`${BASE}/experiments/search`, async (req) => searchExperiments(new Fields(req), req.ml));
@@ -85,12 +88,13 @@ export function registerTrackingRoutes(app: FastifyInstance): void {
       ...(startTime !== undefined ? { startTime } : {}),
     });
     const run = await req.ml.tracking.getRun(handle.runId);
-    return { run: runJson(run, []) };
+    return { run: runJson(run, [], advertiser(req.ml)) };
   });
   app.get(`${BASE}/runs/get`, async (req) => {
     const runId = new Fields(req).string('run_id', 'run_uuid');
-    const [run] = await runsJson(req.ml, [await req.ml.tracking.getRun(runId)]);
-    return { run };
+    const found = await req.ml.tracking.getRun(runId);
+    const [latest, models] = await Promise.all([req.ml.tracking.getLatestMetrics([runId]), req.ml.tracking.getRunModels(runId)]);
+    return { run: runJson(found, latest.get(runId) ?? [], advertiser(req.ml), models) };
   });
   app.post(`${BASE}/runs/update`, async (req) => {
     const f = new Fields(req);
@@ -102,7 +106,7 @@ export function registerTrackingRoutes(app: FastifyInstance): void {
       ...(endTime !== undefined ? { endTime } : {}),
       ...(name !== undefined ? { name } : {}),
     });
-    return { run_info: runInfoJson(info) };
+    return { run_info: runInfoJson(info, advertiser(req.ml)) };
   });
   app.post(`${BASE}/runs/delete`, async (req) => {
     await req.ml.tracking.deleteRun(new Fields(req).string('run_id', 'run_uuid'));
@@ -165,6 +169,8 @@ export function registerTrackingRoutes(app: FastifyInstance): void {
   app.post(`${BASE}/runs/log-inputs`, async (req) => {
     const f = new Fields(req);
     const datasets = f.raw('datasets') ?? [];
+    const modelInputs = f.raw('models') ?? f.raw('model_inputs') ?? [];
+    if (!Array.isArray(modelInputs)) throw new InvalidArgumentError(`Invalid value ${JSON.stringify(modelInputs)} for parameter 'models': expected a list of { model_id }`);
     if (!Array.isArray(datasets)) throw new InvalidArgumentError(`Invalid value ${JSON.stringify(datasets)} for parameter 'datasets': expected a list`);
     await req.ml.tracking.logInputs(
       f.string('run_id'),
@@ -185,6 +191,7 @@ export function registerTrackingRoutes(app: FastifyInstance): void {
         };
       }),
     );
+    if (modelInputs.length > 0) await req.ml.tracking.logModelInputs(f.string('run_id'), modelInputs.map((m: unknown) => ({ modelId: (m as { model_id?: string } | null)?.model_id as string })));
     return {};
   });
 
@@ -199,12 +206,40 @@ export function registerTrackingRoutes(app: FastifyInstance): void {
     });
     return { metrics: page.metrics.map(metricJson), ...(page.nextPageToken !== undefined ? { next_page_token: page.nextPageToken } : {}) };
   });
+  // The MLflow UI's and client charts' sampled history: for each run, at most max_results steps
+  // spread evenly over [start_step, end_step], the first and last always kept (as MLflow samples).
+  app.get(`${BASE}/metrics/get-history-bulk-interval`, async (req) => {
+    const f = new Fields(req);
+    const runIds = f.stringList('run_ids') ?? [];
+    if (runIds.length === 0 || runIds.length > 100) throw new InvalidArgumentError(`Invalid value for parameter 'run_ids': give 1 to 100 run ids (got ${runIds.length})`, { details: { field: 'run_ids' } });
+    const key = f.string('metric_key');
+    const maxResults = f.optionalInt('max_results') ?? 320;
+    if (maxResults < 1 || maxResults > 2500) throw new InvalidArgumentError(`Invalid value ${maxResults} for parameter 'max_results': expected 1 to 2500`, { details: { field: 'max_results' } });
+    const start = f.optionalInt('start_step');
+    const end = f.optionalInt('end_step');
+    if ((start === undefined) !== (end === undefined)) throw new InvalidArgumentError("Invalid parameters 'start_step' and 'end_step': give both or neither", { details: { field: 'start_step' } });
+    const out: unknown[] = [];
+    for (const runId of runIds) {
+      const points = (await req.ml.tracking.getMetricHistory(runId, key)).filter((p) => start === undefined || (p.step >= start && p.step <= (end as number)));
+      const steps = [...new Set(points.map((p) => p.step))].sort((a, b) => a - b);
+      let keep = steps;
+      if (steps.length > maxResults) {
+        const picked = new Set<number>();
+        const stride = (steps.length - 1) / Math.max(1, maxResults - 1);
+        for (let i = 0; i < maxResults; i++) picked.add(steps[Math.round(i * stride)] as number);
+        keep = [...picked];
+      }
+      const wanted = new Set(keep);
+      for (const p of points.filter((q) => wanted.has(q.step)).sort((a, b) => a.step - b.step || a.timestamp - b.timestamp)) out.push({ ...metricJson(p), run_id: runId });
+    }
+    return { metrics: out };
+  });
   app.get(`${BASE}/artifacts/list`, async (req) => {
     const f = new Fields(req);
     const runId = f.string('run_id', 'run_uuid');
     const path = f.optionalString('path');
     const run = await req.ml.tracking.getRun(runId);
     const files = await req.ml.tracking.listArtifacts(runId, path || undefined);
-    return { root_uri: run.info.artifactUri, files: files.map(fileInfoJson) };
+    return { root_uri: advertise(req.ml, run.info.artifactUri), files: files.map(fileInfoJson) };
   });
 }

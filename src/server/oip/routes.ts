@@ -72,7 +72,9 @@ export function registerOipRoutes(app: FastifyInstance, options: OipOptions): In
         return name;
       });
     }
-    const head = { model_name: model.name, model_version: String(model.version ?? ''), ...(body.id !== undefined ? { id: body.id } : {}) };
+    // model_version only when one is served (a model loaded from a file has none); a request's
+    // `parameters` are never echoed: a response's parameters are the server's, the same on a cache hit.
+    const head = { model_name: model.name, ...(model.version !== null ? { model_version: String(model.version) } : {}), ...(body.id !== undefined ? { id: body.id } : {}) };
     const key = cache !== undefined && model.deterministic ? cache.key(model, { inputs: body.inputs, outputs: wanted }) : undefined;
     if (key !== undefined) {
       const hit = cache?.get(model, key);
@@ -95,7 +97,8 @@ export function registerOipRoutes(app: FastifyInstance, options: OipOptions): In
         .map(([name, out]) => ({ ...outputJson(name, out), ...stamp })),
     };
     if (key !== undefined) cache?.set(key, result);
-    return { ...head, model_version: String(answeredBy ?? ''), ...(body.parameters !== undefined ? { parameters: body.parameters } : {}), ...result };
+    // The version that answered (an alias swap may land while the request waits); none for an unversioned model.
+    return { ...head, ...(answeredBy !== null ? { model_version: String(answeredBy) } : {}), ...result };
   };
   app.post('/v2/models/:name/infer', infer);
   app.post('/v2/models/:name/versions/:version/infer', infer);

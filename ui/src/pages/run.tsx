@@ -10,6 +10,7 @@ export function RunPage(props: { runId: string }) {
   const [dir, setDir] = useState('');
   const [charts, setCharts] = useState<Record<string, Series[]>>({});
   const [error, setError] = useState('');
+  const [models, setModels] = useState<Array<{ model_id: string; name: string; status: string; step: number }>>([]);
   useEffect(() => {
     get<{ run: MlflowRun }>(`${MLFLOW}/runs/get`, { run_id: props.runId }).then((r) => setRun(r.run), (e: Error) => setError(e.message));
   }, [props.runId]);
@@ -23,6 +24,17 @@ export function RunPage(props: { runId: string }) {
         setCharts((c) => ({ ...c, [m.key]: [{ label: m.key, x: r.series[0]?.x ?? [], y: r.series[0]?.y ?? [] }] })),
       );
     }
+  }, [run]);
+  useEffect(() => {
+    const outputs = run?.outputs?.model_outputs ?? [];
+    Promise.all(
+      outputs.map((o) =>
+        get<{ model: { info: { model_id: string; name: string; status: string } } }>(`${MLFLOW}/logged-models/${o.model_id}`).then(
+          (r) => ({ ...r.model.info, step: o.step }),
+          () => ({ model_id: o.model_id, name: '(deleted)', status: '', step: o.step }),
+        ),
+      ),
+    ).then(setModels, () => setModels([]));
   }, [run]);
   const download = async (path: string) => {
     const key = apiKey();
@@ -50,6 +62,12 @@ export function RunPage(props: { runId: string }) {
           <table data-testid="artifacts"><tbody>{files.map((f) => <tr><td>{f.is_dir ? <button class="link" onClick={() => setDir(dir ? `${dir}/${f.path.split('/').pop()}` : f.path)}>{f.path}/</button> : f.path}</td><td class="num">{f.file_size ?? ''}</td><td>{!f.is_dir && <button onClick={() => download(dir && !f.path.startsWith(dir) ? `${dir}/${f.path}` : f.path)}>download</button>}</td></tr>)}</tbody></table>
         </div>
       </div>
+      {models.length > 0 && (
+        <div class="card">
+          <h3>Models logged by this run</h3>
+          <table data-testid="logged-models"><tbody>{models.map((m) => <tr><td>{m.name}</td><td class="muted">{m.model_id}</td><td><span class="badge">{m.status.replace('LOGGED_MODEL_', '')}</span></td><td class="muted">step {m.step}</td></tr>)}</tbody></table>
+        </div>
+      )}
       <h3>Metric history</h3>
       <div class="grid">{Object.entries(charts).map(([k, s]) => <div class="card"><strong>{k}</strong><LineChart series={s} xLabel="step" height={200} /></div>)}</div>
     </section>

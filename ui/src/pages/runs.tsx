@@ -4,6 +4,8 @@ import { MLFLOW, api, get, kv, num, time } from '../api';
 export interface MlflowRun {
   info: { run_id: string; run_name: string; status: string; start_time: number; end_time?: number; experiment_id: string; user_id: string; artifact_uri: string; lifecycle_stage: string };
   data: { metrics: Array<{ key: string; value: number; step: number; timestamp: number }>; params: Array<{ key: string; value: string }>; tags: Array<{ key: string; value: string }> };
+  /** MLflow 3: the logged models the run produced (runs/get only). */
+  outputs?: { model_outputs?: Array<{ model_id: string; step: number }> };
 }
 
 /** Runs of one experiment: MLflow's search grammar, sortable columns, chosen params and metrics, compare. */
