@@ -8,7 +8,9 @@ import { withColumns, type InputColumns } from '../registry/columns.js';
 import { readOnnxSignature } from '../registry/onnx-signature.js';
 import type { RegistryEngine } from '../registry/registry.js';
 import { verifyBytes } from '../registry/version-store.js';
+import { batchLayout } from './batch-axis.js';
 import { checkBatching, type BatchingOptions } from './batcher.js';
+import { warmupPlan, type WarmupOptions } from './warmup.js';
 import { loadOrt } from './ort.js';
 import { ServedModel, createSession, type SessionOptions } from './served-model.js';
 import { followAlias } from './alias-follower.js';
@@ -22,8 +24,11 @@ export interface LoadOptions extends SessionOptions {
   /** Served name (Open Inference Protocol); default the registered model's name or the file name. */
   name?: string;
   batching?: BatchingOptions;
-  /** Run once at load so the first request is fast. Default true. */
-  warmup?: boolean;
+  /**
+   * Run at load so the first request is fast: true (default) runs once on zeros, symbolic dimensions
+   * as 1; `{ dims: { sequence: 512 } }` sizes them; `{ inputs, count }` runs a real sample; false skips it.
+   */
+  warmup?: boolean | WarmupOptions;
   /** Serve a version that is not approved (`name/3` of a draft, `name@latest`). Default false. */
   allowUnapproved?: boolean;
   /** A model loaded by alias follows it (hot swap). Default true. */
@@ -162,6 +167,14 @@ export class Serving {
     }
     if (options.log !== undefined) checkLogOptions(options.log);
     checkBatching(options.batching);
+    const warmup = warmupPlan(options.warmup, signature);
+    const layout = batchLayout(signature);
+    if (layout.refusal !== undefined && options.batching !== undefined) {
+      // Triton's max_batch_size: 0. Without batching options the model is served unbatched.
+      throw new InvalidArgumentError(`Invalid batching: ${name} cannot be batched: ${layout.refusal}; load it without batching options to serve each request alone`, {
+        details: { field: 'batching' },
+      });
+    }
     if (options.deterministic !== undefined && typeof options.deterministic !== 'boolean') {
       throw new InvalidArgumentError(`Invalid deterministic: ${JSON.stringify(options.deterministic)} must be true or false`);
     }
@@ -171,7 +184,7 @@ export class Serving {
     const model = new ServedModel(ort, session, options.name ?? name, version, provider, signature, options.batching ?? {});
     try {
       model.deterministic = options.deterministic ?? false;
-      if (options.warmup ?? true) await model.warmup();
+      await model.warmup(warmup);
       instrument(model, this.engine.metrics);
       if (joiner !== undefined) model.joiner = joiner;
       if (options.log !== undefined) {

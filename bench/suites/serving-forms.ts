@@ -1,0 +1,102 @@
+import type * as Ort from 'onnxruntime-node';
+import type { ServedModel } from '../../src/serving/served-model.js';
+import { percentile, rate, sampleMicros, time } from '../lib/stats.js';
+import type { BenchResult } from '../lib/types.js';
+
+/**
+ * The baseline every input form is held to: a hand-written batcher in a dozen lines over the same
+ * session. Callers hand it one row (number[]); rows waiting when the next turn of the event loop
+ * comes are copied into one Float32Array, run, and each caller gets its own slice of the output.
+ */
+export function minimalBatcher(ort: typeof Ort, session: Ort.InferenceSession, width: number, maxBatch = 256): (row: ArrayLike<number>) => Promise<Float32Array> {
+  let queue: Array<{ row: ArrayLike<number>; resolve: (y: Float32Array) => void }> = [];
+  let scheduled = false;
+  const flush = async () => {
+    const batch = queue.length > maxBatch ? queue.splice(0, maxBatch) : queue;
+    if (batch === queue) queue = [];
+    const data = new Float32Array(batch.length * width);
+    for (let i = 0; i < batch.length; i++) data.set((batch[i] as { row: ArrayLike<number> }).row, i * width);
+    const out = await session.run({ X: new ort.Tensor('float32', data, [batch.length, width]) });
+    const y = out.Y!.data as Float32Array;
+    for (let i = 0; i < batch.length; i++) (batch[i] as { resolve: (y: Float32Array) => void }).resolve(y.slice(i, i + 1));
+    scheduled = queue.length > 0;
+    if (scheduled) setImmediate(flush);
+  };
+  return (row) =>
+    new Promise((resolve) => {
+      queue.push({ row, resolve });
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    });
+}
+
+/** The input forms predict() takes, each holding the same one row of 32 values. */
+export function inputForms(ort: typeof Ort, row: number[], columns: string[]): Array<[string, unknown]> {
+  const record = Object.fromEntries(columns.map((c, i) => [c, row[i] as number]));
+  return [
+    ['rows number[][]', [row]],
+    ['flat number[]', row],
+    ['records by column', [record]],
+    ['Float32Array', Float32Array.from(row)],
+    ['{ data, dims }', { X: { data: Float32Array.from(row), dims: [1, row.length] } }],
+    ['ort.Tensor', { X: new ort.Tensor('float32', Float32Array.from(row), [1, row.length]) }],
+  ];
+}
+
+type Round = { perSecond: number; latencies: number[] };
+
+/**
+ * 64 callers: the minimal batcher, then each input form through `batched`, alternated over rounds so
+ * drift on a shared machine hits every row alike; one result per form, as a ratio to the baseline.
+ */
+export async function formsUnder64Callers(
+  suite: string,
+  ort: typeof Ort,
+  session: Ort.InferenceSession,
+  batched: ServedModel,
+  row: number[],
+  columns: string[],
+  concurrent: (callers: number, perCaller: number, call: () => Promise<unknown>) => Promise<Round>,
+  pooled: (rounds: Round[]) => Round,
+): Promise<BenchResult[]> {
+  const minimal = minimalBatcher(ort, session, row.length);
+  const forms = inputForms(ort, row, columns);
+  const predict = (input: unknown) => batched.predict(input as never);
+  await concurrent(64, 200, () => minimal(row));
+  for (const [, input] of forms) await concurrent(64, 200, () => predict(input));
+  const base: Round[] = [];
+  const ours: Round[][] = forms.map(() => []);
+  for (let round = 0; round < 3; round++) {
+    base.push(await concurrent(64, 500, () => minimal(row)));
+    for (let f = 0; f < forms.length; f++) {
+      const input = (forms[f] as [string, unknown])[1];
+      (ours[f] as Round[]).push(await concurrent(64, 500, () => predict(input)));
+    }
+  }
+  const baseline = pooled(base).perSecond;
+  return forms.map(([name], f) => rate(suite, `64 callers, input form ${name} vs a minimal hand-written batcher (number[] rows)`, 'predictions/s', pooled(ours[f] as Round[]).perSecond, baseline, 'ratio >= 0.8', 0.8));
+}
+
+/** Batch-1 p50 of each input form through `direct` against raw session.run on a ready tensor, interleaved. */
+export async function formsBatchOne(suite: string, ort: typeof Ort, session: Ort.InferenceSession, direct: ServedModel, row: number[], columns: string[]): Promise<BenchResult[]> {
+  const forms = inputForms(ort, row, columns);
+  const data = Float32Array.from(row);
+  const raw = () => session.run({ X: new ort.Tensor('float32', data, [1, row.length]) });
+  const rawTimes: number[] = [];
+  const ours: number[][] = forms.map(() => []);
+  for (let round = 0; round < 6; round++) {
+    rawTimes.push(...(await sampleMicros(500, raw)));
+    for (let f = 0; f < forms.length; f++) {
+      const input = (forms[f] as [string, unknown])[1];
+      (ours[f] as number[]).push(...(await sampleMicros(500, () => direct.predict(input as never))));
+    }
+  }
+  rawTimes.sort((a, b) => a - b);
+  const rawP50 = percentile(rawTimes, 50);
+  return forms.map(([name], f) => {
+    const mine = (ours[f] as number[]).sort((a, b) => a - b);
+    return time(suite, `batch-1 predict(), input form ${name} vs raw session.run`, 'us p50', percentile(mine, 50), rawP50, 'ratio >= 0.9', (_o, r) => (r ?? 0) >= 0.9);
+  });
+}
