@@ -116,7 +116,7 @@ export const servingSuite: BenchSuite = {
       const formsDirect = await ml.serving.load({ bytes, name: 'bench-forms-direct' }, { columns, batching: { maxDelayMicros: 0 } });
       const formsBatched = await ml.serving.load({ bytes, name: 'bench-forms-batched' }, { columns, batching: { maxBatchSize: 256, maxDelayMicros: 200 } });
       out.push(...(await formsBatchOne(SUITE, ort, raw, formsDirect, rowValues, columns)));
-      out.push(...(await formsUnder64Callers(SUITE, ort, raw, formsBatched, rowValues, columns, concurrent, pooled)));
+      out.push(...(await formsUnder64Callers(SUITE, ort, bytes, formsBatched, rowValues, columns, concurrent, pooled)));
       ctx.log('64 concurrent callers: warmup, then 3 interleaved rounds');
       // Warm both paths first (JIT, arenas), then alternate so drift on a shared machine hits both.
       await concurrent(64, 100, () => raw.run(rawFeed()));
