@@ -191,3 +191,25 @@ export async function fixedShapeModel(): Promise<Uint8Array> {
     output: [vi('Y', FLOAT, [1, 4])],
   });
 }
+
+const UINT32 = 12;
+
+/**
+ * The model of the binary tensor data extension's example (Triton, extension_binary_data.md):
+ * input0 UINT32 [2, 2] and input1 BOOL [3] give output0 FP32 [3, 2] = float(input1)ᵀ · column sums of input0.
+ */
+export async function binaryExampleModel(): Promise<Uint8Array> {
+  return encode({
+    name: 'binary-example',
+    node: [
+      { opType: 'Cast', input: ['input0'], output: ['c0'], attribute: [{ name: 'to', type: ATTR_INT, i: FLOAT }] },
+      { opType: 'ReduceSum', input: ['c0', 'axis0'], output: ['s'], attribute: [{ name: 'keepdims', type: ATTR_INT, i: 1 }] },
+      { opType: 'Cast', input: ['input1'], output: ['c1'], attribute: [{ name: 'to', type: ATTR_INT, i: FLOAT }] },
+      { opType: 'Unsqueeze', input: ['c1', 'axis1'], output: ['u'] },
+      { opType: 'Mul', input: ['u', 's'], output: ['output0'] },
+    ],
+    initializer: [ints('axis0', [0]), ints('axis1', [1])],
+    input: [vi('input0', UINT32, [2, 2]), vi('input1', BOOL, [3])],
+    output: [vi('output0', FLOAT, [3, 2])],
+  });
+}
