@@ -3,6 +3,7 @@ import { GLOBAL_HELP, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { featuresApply, featuresMaterialize } from './commands/features.js';
 import { auditVerify, driftReport } from './commands/governance.js';
+import { modelsCheck } from './commands/model-check.js';
 import { modelsAlias, modelsApprove, modelsList, modelsReject, modelsRequestApproval, modelsRevoke, modelsVersions } from './commands/models.js';
 import { server } from './commands/server.js';
 import { experimentsList, runsList, runsShow } from './commands/tracking.js';
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   modelsReject,
   modelsRevoke,
   modelsAlias,
+  modelsCheck,
   featuresApply,
   featuresMaterialize,
   auditVerify,
