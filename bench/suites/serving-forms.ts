@@ -69,19 +69,25 @@ export async function formsUnder64Callers(
   const predict = (input: unknown) => batched.predict(input as never);
   await concurrent(64, 200, () => minimal(row));
   for (const [, input] of forms) await concurrent(64, 200, () => predict(input));
-  const base: Round[] = [];
+  const base: Round[][] = forms.map(() => []);
   const ours: Round[][] = forms.map(() => []);
-  // Many short rounds, each form right after the baseline: load from other processes hits all alike.
-  for (let round = 0; round < 8; round++) {
+  // Many short rounds, each form right after a baseline round of its own: load from other processes
+  // (eight engineers on two cores) hits a pair alike, and the median of the paired ratios discounts
+  // the rounds a burst hit.
+  for (let round = 0; round < 10; round++) {
     for (let f = 0; f < forms.length; f++) {
       const input = (forms[f] as [string, unknown])[1];
-      base.push(await concurrent(64, 100, () => minimal(row)));
+      (base[f] as Round[]).push(await concurrent(64, 100, () => minimal(row)));
       (ours[f] as Round[]).push(await concurrent(64, 100, () => predict(input)));
     }
   }
   await own.release();
-  const baseline = pooled(base).perSecond;
-  return forms.map(([name], f) => rate(suite, `64 callers, input form ${name} vs a minimal hand-written batcher (number[] rows)`, 'predictions/s', pooled(ours[f] as Round[]).perSecond, baseline, 'ratio >= 0.8', 0.8));
+  return forms.map(([name], f) => {
+    const paired = (ours[f] as Round[]).map((o, i) => o.perSecond / ((base[f] as Round[])[i] as Round).perSecond).sort((a, b) => a - b);
+    const ratio = (paired[(paired.length - 1) >> 1]! + paired[paired.length >> 1]!) / 2;
+    const result = rate(suite, `64 callers, input form ${name} vs a minimal hand-written batcher (number[] rows)`, 'predictions/s', pooled(ours[f] as Round[]).perSecond, pooled(base[f] as Round[]).perSecond, 'median paired ratio >= 0.8');
+    return { ...result, ratio, met: ratio >= 0.8 };
+  });
 }
 
 /** Batch-1 p50 of each input form through `direct` against raw session.run on a ready tensor, interleaved. */
