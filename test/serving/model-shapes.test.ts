@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { createMlops, type Mlops } from '../../src/index.js';
+import type { Mlops } from '../../src/index.js';
 import { prng } from '../../src/monitoring/profile.js';
 import { readOnnxSignature } from '../../src/registry/onnx-signature.js';
 import type { TensorSpec } from '../../src/registry/types.js';
 import { batchLayout } from '../../src/serving/batch-axis.js';
-import { tempDir } from '../helpers/services.js';
+import { useEmbeddedRuntime } from '../helpers/embedded-runtime.js';
 import { batchSecondModel, fixedShapeModel, intBoolModel, outputBatchSecondModel, scalarInputModel, statefulModel, threeDModel } from '../helpers/onnx-models.js';
 
 type Feed = { type: string; data: Float32Array | BigInt64Array | Uint8Array; dims: number[] };
@@ -50,16 +50,10 @@ const corpus: Array<[string, () => Promise<Uint8Array>, Record<string, number>, 
 ];
 
 describe('any model shape: batch axes from the signature', () => {
+  const runtime = useEmbeddedRuntime();
   let ml: Mlops;
-  let remove: () => Promise<void>;
-  beforeAll(async () => {
-    const dir = await tempDir();
-    remove = dir.remove;
-    ml = await createMlops({ dir: dir.path, env: {} });
-  });
-  afterAll(async () => {
-    await ml.close();
-    await remove();
+  beforeAll(() => {
+    ml = runtime.ml;
   });
 
   for (const [label, build, inputAxes, outputAxes] of corpus) {

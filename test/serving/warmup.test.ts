@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMlops, type Mlops } from '../../src/index.js';
-import { tempDir } from '../helpers/services.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Mlops } from '../../src/index.js';
+import { useEmbeddedRuntime } from '../helpers/embedded-runtime.js';
 import { reshapeModel } from '../helpers/onnx-models.js';
 
 describe('warmup at load', () => {
+  const runtime = useEmbeddedRuntime();
   let ml: Mlops;
-  let remove: () => Promise<void>;
   let bytes: Uint8Array;
   beforeAll(async () => {
-    const dir = await tempDir();
-    remove = dir.remove;
-    ml = await createMlops({ dir: dir.path, env: {} });
+    ml = runtime.ml;
     bytes = await reshapeModel(); // X [batch, n] -> reshape [-1, 3]: zeros shaped [1, 1] cannot run
-  });
-  afterAll(async () => {
-    await ml.close();
-    await remove();
   });
 
   it('runs a real sample given as warmup: { inputs, count }, in any form predict() takes', async () => {
