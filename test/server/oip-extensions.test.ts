@@ -120,6 +120,9 @@ describe('Open Inference Protocol: binary tensor data, version paths, response c
     expect(new TextDecoder().decode(short.bytes)).toContain('inputs[1].parameters.binary_data_size: 3 bytes');
     const extra = await send(Buffer.concat([head, input0, input1, Uint8Array.of(9)]), String(head.length));
     expect(new TextDecoder().decode(extra.bytes)).toContain('1 bytes after the JSON belong to no input');
+    const notBool = await send(Buffer.concat([head, input0, Uint8Array.of(1, 2, 0)]), String(head.length));
+    expect(notBool.status).toBe(400);
+    expect(new TextDecoder().decode(notBool.bytes)).toContain('inputs[1].data[1]: byte 2 is not a BOOL');
     const badLength = await send(Buffer.concat([head, input0, input1]), 'lots');
     expect(badLength.status).toBe(400);
     expect(new TextDecoder().decode(badLength.bytes)).toContain('Inference-Header-Content-Length');

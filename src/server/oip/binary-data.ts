@@ -11,19 +11,25 @@ import { oipDatatype } from './tensors.js';
 export const BINARY_EXTENSION = 'binary_tensor_data';
 export const HEADER_LENGTH = 'inference-header-content-length';
 
-/** Bytes per element of each fixed-size datatype, with the DataView reader for it. */
-const FIXED: Readonly<Record<string, { bytes: number; read: (v: DataView, at: number) => number | bigint }>> = {
-  BOOL: { bytes: 1, read: (v, at) => v.getUint8(at) },
-  UINT8: { bytes: 1, read: (v, at) => v.getUint8(at) },
-  INT8: { bytes: 1, read: (v, at) => v.getInt8(at) },
-  UINT16: { bytes: 2, read: (v, at) => v.getUint16(at, true) },
-  INT16: { bytes: 2, read: (v, at) => v.getInt16(at, true) },
-  UINT32: { bytes: 4, read: (v, at) => v.getUint32(at, true) },
-  INT32: { bytes: 4, read: (v, at) => v.getInt32(at, true) },
-  FP32: { bytes: 4, read: (v, at) => v.getFloat32(at, true) },
-  UINT64: { bytes: 8, read: (v, at) => v.getBigUint64(at, true) },
-  INT64: { bytes: 8, read: (v, at) => v.getBigInt64(at, true) },
-  FP64: { bytes: 8, read: (v, at) => v.getFloat64(at, true) },
+type Typed = ArrayLike<number | bigint> & { readonly buffer: ArrayBufferLike };
+
+/**
+ * The typed array each fixed-size datatype is read into. The bytes are little-endian, as typed
+ * arrays are on every platform onnxruntime-node ships for (x64, arm64), so a copy of them is the
+ * tensor: no per-element decoding, and predict() takes it as it is.
+ */
+const FIXED: Readonly<Record<string, new (buffer: ArrayBuffer) => Typed>> = {
+  BOOL: Uint8Array,
+  UINT8: Uint8Array,
+  INT8: Int8Array,
+  UINT16: Uint16Array,
+  INT16: Int16Array,
+  UINT32: Uint32Array,
+  INT32: Int32Array,
+  FP32: Float32Array,
+  UINT64: BigUint64Array,
+  INT64: BigInt64Array,
+  FP64: Float64Array,
 };
 
 function invalid(field: string, message: string): never {
@@ -55,8 +61,8 @@ export function binarySize(raw: unknown, field: string): number | undefined {
   return size as number;
 }
 
-/** Decodes one input's bytes as `datatype` values: numbers, bigints (64-bit integers) or strings (BYTES). */
-export function decodeBinary(bytes: Uint8Array, datatype: string, field: string): unknown[] {
+/** Decodes one input's bytes as `datatype` values: a typed array, or strings for BYTES. */
+export function decodeBinary(bytes: Uint8Array, datatype: string, field: string): ArrayLike<unknown> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (datatype === 'BYTES') {
     const out: string[] = [];
@@ -71,14 +77,18 @@ export function decodeBinary(bytes: Uint8Array, datatype: string, field: string)
     }
     return out;
   }
-  const kind = FIXED[datatype];
-  if (kind === undefined) invalid(`${field}.datatype`, `${datatype} cannot be sent as binary data here (${Object.keys(FIXED).join(', ')}, BYTES)`);
-  if (bytes.length % kind.bytes !== 0) invalid(`${field}.parameters.binary_data_size`, `${bytes.length} bytes is not a whole number of ${datatype} elements (${kind.bytes} bytes each)`);
-  const n = bytes.length / kind.bytes;
-  const out = new Array<unknown>(n);
-  for (let i = 0; i < n; i++) out[i] = kind.read(view, i * kind.bytes);
-  if (datatype === 'BOOL') for (let i = 0; i < n; i++) out[i] = out[i] !== 0;
-  return out;
+  const Ctor = FIXED[datatype];
+  if (Ctor === undefined) invalid(`${field}.datatype`, `${datatype} cannot be sent as binary data here (${Object.keys(FIXED).join(', ')}, BYTES)`);
+  const size = (Ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  if (bytes.length % size !== 0) invalid(`${field}.parameters.binary_data_size`, `${bytes.length} bytes is not a whole number of ${datatype} elements (${size} bytes each)`);
+  // A copy in an ArrayBuffer of its own (aligned, exactly sized), so the tensor neither shares nor
+  // pins the request body; not bytes.slice(), which on a Buffer is a view of the same memory.
+  const values = new Ctor(new Uint8Array(bytes).buffer as ArrayBuffer);
+  if (datatype === 'BOOL') {
+    // One byte per element, 1 or 0: anything else is not a boolean.
+    for (let i = 0; i < values.length; i++) if (values[i] !== 0 && values[i] !== 1) invalid(`${field}.data[${i}]`, `byte ${String(values[i])} is not a BOOL (0 or 1)`);
+  }
+  return values;
 }
 
 /** One output's bytes in the extension's layout. */

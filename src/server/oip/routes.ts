@@ -103,11 +103,11 @@ export function registerOipRoutes(app: FastifyInstance, options: OipOptions): In
       asBinary = (name) => wantsBinary(body?.parameters, params.get(name));
     }
     const head = { model_name: model.name, model_version: String(model.version ?? ''), ...(body.id !== undefined ? { id: body.id } : {}) };
-    const feeds: Record<string, { data: unknown[]; dims: number[] }> = {};
+    const feeds: Record<string, { data: ArrayLike<unknown>; dims: number[] }> = {};
     let offset = 0;
     body.inputs.forEach((raw, i) => {
       const size = binarySize(raw, `inputs[${i}]`);
-      let values: unknown[] | undefined;
+      let values: ArrayLike<unknown> | undefined;
       if (size !== undefined) {
         if (binary === undefined || offset + size > binary.length) {
           throw new InvalidArgumentError(`Invalid inputs[${i}].parameters.binary_data_size: ${size} bytes, but the body has ${binary === undefined ? 'no binary section (send Inference-Header-Content-Length)' : `${binary.length - offset} left`}`);

@@ -31,7 +31,7 @@ export function oipShape(spec: TensorSpec): number[] {
 
 export interface InferInput {
   name: string;
-  data: unknown[];
+  data: ArrayLike<unknown>;
   dims: number[];
 }
 
@@ -45,7 +45,7 @@ function flatten(data: unknown, field: string): unknown[] {
  * Checks one request input against the model's input spec and returns it as predict() takes it;
  * `binary` holds its values when they came in the body's binary section (see binary-data.ts).
  */
-export function parseInferInput(raw: unknown, i: number, specs: readonly TensorSpec[], binary?: unknown[]): InferInput {
+export function parseInferInput(raw: unknown, i: number, specs: readonly TensorSpec[], binary?: ArrayLike<unknown>): InferInput {
   const field = `inputs[${i}]`;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidArgumentError(`Invalid ${field}: expected an object with name, shape, datatype and data`);
   const t = raw as { name?: unknown; shape?: unknown; datatype?: unknown; data?: unknown };
