@@ -8,6 +8,7 @@ import { sessionRunner } from '../../src/serving/ort.js';
 import { prng } from '../../src/monitoring/profile.js';
 import { percentile, rate, sampleMicros, time } from '../lib/stats.js';
 import type { BenchResult, BenchSuite } from '../lib/types.js';
+import { formsBatchOne, formsUnder64Callers } from './serving-forms.js';
 
 const SUITE = 'serving';
 
@@ -109,6 +110,13 @@ export const servingSuite: BenchSuite = {
         time(SUITE, 'batch-1 predict() vs raw session.run, 32->64->1 MLP', 'us p99', percentile(a, 99), percentile(b, 99), 'info'),
         time(SUITE, 'raw backend handler (what predict() calls) vs raw session.run, batch 1', 'us p50', percentile(h, 50), percentile(b, 50), 'info: what skipping run()\'s re-checks saves'),
       ];
+      ctx.log('every input form: batch-1 against raw session.run, 64 callers against a minimal batcher');
+      const rowValues = Array.from(row);
+      const columns = rowValues.map((_, i) => `f${i}`);
+      const formsDirect = await ml.serving.load({ bytes, name: 'bench-forms-direct' }, { columns, batching: { maxDelayMicros: 0 } });
+      const formsBatched = await ml.serving.load({ bytes, name: 'bench-forms-batched' }, { columns, batching: { maxBatchSize: 256, maxDelayMicros: 200 } });
+      out.push(...(await formsBatchOne(SUITE, ort, raw, formsDirect, rowValues, columns)));
+      out.push(...(await formsUnder64Callers(SUITE, ort, bytes, formsBatched, rowValues, columns, concurrent, pooled)));
       ctx.log('64 concurrent callers: warmup, then 3 interleaved rounds');
       // Warm both paths first (JIT, arenas), then alternate so drift on a shared machine hits both.
       await concurrent(64, 100, () => raw.run(rawFeed()));

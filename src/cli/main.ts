@@ -4,6 +4,7 @@ import type { Command } from './command.js';
 import { controlsInventory, controlsStatus, halt, modelsEvidence, resume } from './commands/controls.js';
 import { featuresApply, featuresMaterialize } from './commands/features.js';
 import { auditVerify, driftReport } from './commands/governance.js';
+import { modelsCheck } from './commands/model-check.js';
 import { modelsAlias, modelsApprove, modelsList, modelsReject, modelsRequestApproval, modelsRevoke, modelsVersions } from './commands/models.js';
 import { server } from './commands/server.js';
 import { experimentsList, modelsLogged, runsList, runsShow } from './commands/tracking.js';
@@ -27,6 +28,7 @@ export const COMMANDS: Command[] = [
   resume,
   controlsStatus,
   controlsInventory,
+  modelsCheck,
   featuresApply,
   featuresMaterialize,
   auditVerify,

@@ -5,7 +5,8 @@ import type { RegistryEngine } from '../registry/registry.js';
 import type { ModelSignature } from '../registry/types.js';
 import { verifyBytes } from '../registry/version-store.js';
 import type { OrtModule } from './ort.js';
-import { createSession, warmupSession, type ServedModel, type SessionOptions } from './served-model.js';
+import { createSession, type ServedModel, type SessionOptions } from './served-model.js';
+import { runWarmup, warmupPlan, type WarmupOptions } from './warmup.js';
 
 /**
  * Keeps a model loaded by alias on the alias: on registry events in this process, and on changes
@@ -21,7 +22,7 @@ export function followAlias(
   alias: string,
   registry: RegistryEngine,
   events: EventBus<MlopsEvents>,
-  options: SessionOptions & { pollIntervalMs: number; warmup?: boolean; columns?: InputColumns },
+  options: SessionOptions & { pollIntervalMs: number; warmup?: boolean | WarmupOptions; columns?: InputColumns },
 ): () => void {
   const served: number[] = model.version === null ? [] : [model.version];
   let running: Promise<void> = Promise.resolve();
@@ -40,9 +41,10 @@ export function followAlias(
     verifyBytes(bytes, resolved.sha256, `${modelName}/${version}`);
     const { session } = await createSession(ort, bytes, { ...options, executionProviders: [model.provider] }, events, `${modelName}/${version}`);
     // Warm the new session before it takes traffic; one that cannot run is released, not kept.
-    if (options.warmup !== false) {
+    const plan = warmupPlan(options.warmup, model.signature);
+    if (plan !== null) {
       try {
-        await warmupSession(ort, session, model.signature);
+        await runWarmup(ort, session, plan);
       } catch (err) {
         await session.release().catch(() => undefined);
         throw err;

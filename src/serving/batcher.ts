@@ -1,6 +1,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { InvalidArgumentError, UnavailableError, toMlopsError } from '../core/errors.js';
 import { sessionRunner, type OrtModule, type SessionRunner } from './ort.js';
+import { span, type BatchLayout } from './batch-axis.js';
 import { TYPED_ARRAYS } from './tensor-types.js';
 
 export interface BatchingOptions {
@@ -32,13 +33,28 @@ interface Pending {
 /** Sees a request's outputs before its caller does (metrics, logging); if it throws, the caller gets that error. */
 export type AfterRequest = (tensors: Record<string, Tensor>, outputs: Outputs, seconds: number) => void;
 
-/** Two requests can share a session run when every input has the same dimensions after the first. */
-function sameShape(a: Record<string, Tensor>, b: Record<string, Tensor>): boolean {
+/** Same length and the same values (a scalar or a fixed table passed with each request). */
+function sameValues(x: ArrayLike<unknown>, y: ArrayLike<unknown>): boolean {
+  if (x === y) return true;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/**
+ * Two requests can share a session run when every batched input has the same dimensions apart from
+ * its batch axis, and every input without one is the same tensor (dimensions and values).
+ */
+function sameShape(a: Record<string, Tensor>, b: Record<string, Tensor>, axes: Readonly<Record<string, number>>): boolean {
   for (const name in a) {
-    const x = (a[name] as Tensor).dims;
-    const y = b[name]?.dims;
+    const t = a[name] as Tensor;
+    const u = b[name];
+    const x = t.dims;
+    const y = u?.dims;
     if (y === undefined || x.length !== y.length) return false;
-    for (let i = 1; i < x.length; i++) if (x[i] !== y[i]) return false;
+    const axis = axes[name] ?? 0;
+    for (let i = 0; i < x.length; i++) if (i !== axis && x[i] !== y[i]) return false;
+    if (axis < 0 && !sameValues(t.data as ArrayLike<unknown>, (u as Tensor).data as ArrayLike<unknown>)) return false;
   }
   return true;
 }
@@ -79,14 +95,19 @@ export class DynamicBatcher {
   /** Told when a batch starts (+1) and ends (-1) on a session, so a swapped-out one is released only when idle. */
   track: ((session: InferenceSession, delta: number) => void) | undefined;
 
+  /** False for a model with no batch axis: each request runs alone, as soon as the session is free. */
+  readonly batches: boolean;
+
   constructor(
     private readonly ort: OrtModule,
     private readonly session: () => InferenceSession,
     options: BatchingOptions = {},
+    private readonly layout: BatchLayout = { dim: null, inputs: {}, outputs: {}, refusal: undefined },
   ) {
     const checked = checkBatching(options);
-    this.maxBatchSize = checked.maxBatchSize;
-    this.maxDelayMicros = checked.maxDelayMicros;
+    this.batches = layout.refusal === undefined;
+    this.maxBatchSize = this.batches ? checked.maxBatchSize : 1;
+    this.maxDelayMicros = this.batches ? checked.maxDelayMicros : 0;
     this.maxQueueRows = checked.maxQueueRows;
     this.queueTimeoutMicros = checked.queueTimeoutMicros;
   }
@@ -216,7 +237,8 @@ export class DynamicBatcher {
 
   /**
    * Takes the next batch: requests in arrival order up to maxBatchSize rows, passing over those whose
-   * dimensions after the first differ from the oldest request's (they wait for a batch of their own).
+   * dimensions (apart from the batch axis) or unbatched inputs differ from the oldest request's (they
+   * wait for a batch of their own).
    */
   private take(): Pending[] {
     const queue = this.queue;
@@ -225,9 +247,9 @@ export class DynamicBatcher {
     let rows = first.rows;
     let passed: Pending[] | undefined;
     let i = 1;
-    for (; i < queue.length; i++) {
+    for (; i < queue.length && this.batches; i++) {
       const p = queue[i] as Pending;
-      if (!sameShape(first.tensors, p.tensors)) {
+      if (!sameShape(first.tensors, p.tensors, this.layout.inputs)) {
         (passed ??= []).push(p);
         continue;
       }
@@ -316,54 +338,63 @@ export class DynamicBatcher {
     return out;
   }
 
-  /** Joins the batch's inputs along the first dimension (take() saw that the other dimensions agree). */
+  /**
+   * Joins the batch's inputs along each one's batch axis (take() saw that the other dimensions agree);
+   * an input without one is the same in every request and passed once.
+   */
   private concat(batch: Pending[]): Record<string, Tensor> {
     const first = (batch[0] as Pending).tensors;
     const feeds: Record<string, Tensor> = {};
     for (const name in first) {
       const t = first[name] as Tensor;
+      const axis = this.layout.inputs[name] ?? 0;
+      if (axis < 0) {
+        feeds[name] = t instanceof this.ort.Tensor ? t : new this.ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
+        continue;
+      }
       let rows = 0;
       let size = 0;
       for (const p of batch) {
         const d = p.tensors[name] as Tensor;
-        rows += d.dims[0] ?? 1;
+        rows += d.dims[axis] ?? 1;
         size += d.data.length;
       }
-      let data: ArrayLike<unknown>;
       const Ctor = TYPED_ARRAYS[t.type];
-      if (Ctor === undefined) {
-        data = batch.flatMap((p) => Array.from((p.tensors[name] as Tensor).data as ArrayLike<unknown>));
-      } else {
-        const out = new Ctor(size);
-        let offset = 0;
+      const out: { [i: number]: unknown; length: number; set?: (a: ArrayLike<unknown>, o: number) => void } = Ctor === undefined ? new Array<unknown>(size) : new Ctor(size);
+      // `outer` blocks (the dimensions before the batch axis), each holding every request's rows in turn.
+      const outer = span(t.dims, 0, axis);
+      const inner = span(t.dims, axis + 1, t.dims.length);
+      let offset = 0;
+      for (let o = 0; o < outer; o++) {
         for (const p of batch) {
-          const d = (p.tensors[name] as Tensor).data as ArrayLike<unknown>;
-          out.set(d, offset);
-          offset += d.length;
+          const d = p.tensors[name] as Tensor;
+          const data = d.data as ArrayLike<unknown> & { subarray?: (a: number, b: number) => ArrayLike<unknown> };
+          const block = (d.dims[axis] ?? 1) * inner;
+          if (outer === 1 && out.set !== undefined) out.set(data, offset);
+          else if (out.set !== undefined && data.subarray !== undefined) out.set(data.subarray(o * block, (o + 1) * block), offset);
+          else for (let k = 0; k < block; k++) out[offset + k] = data[o * block + k];
+          offset += block;
         }
-        data = out;
       }
       const dims = t.dims.slice();
-      dims[0] = rows;
-      feeds[name] = new this.ort.Tensor(t.type as 'float32', data as Float32Array, dims);
+      dims[axis] = rows;
+      feeds[name] = new this.ort.Tensor(t.type as 'float32', out as Float32Array, dims);
     }
     return feeds;
   }
 
-  /** Gives each caller its own rows of every output batched along the first dimension. */
+  /** Gives each caller its own rows of every output, along the output's batch axis. */
   private split(batch: Pending[], total: number, outputs: Outputs, now: number): void {
     // Worked out once per batch, not once per caller.
     const names: string[] = [];
-    const plan: Array<{ o: Outputs[string]; width: number; rest: number[] } | undefined> = [];
+    const plan: Array<{ o: Outputs[string]; axis: number; outer: number; inner: number } | undefined> = [];
     for (const name in outputs) {
       const o = outputs[name] as Outputs[string];
       names.push(name);
-      // An output not batched along the first dimension: every caller sees the whole of it.
-      if (o.dims[0] !== total) plan.push(undefined);
-      else {
-        const rest = o.dims.slice(1);
-        plan.push({ o, width: rest.reduce((a, b) => a * b, 1), rest });
-      }
+      const axis = this.layout.outputs[name] ?? 0;
+      // An output not batched along its batch axis (or without one): every caller sees the whole of it.
+      if (axis < 0 || o.dims[axis] !== total) plan.push(undefined);
+      else plan.push({ o, axis, outer: span(o.dims, 0, axis), inner: span(o.dims, axis + 1, o.dims.length) });
     }
     let row = 0;
     for (const p of batch) {
@@ -375,14 +406,30 @@ export class DynamicBatcher {
           mine[name] = outputs[name] as Outputs[string];
           continue;
         }
-        // slice copies, so one caller's result never aliases another's.
-        const data = step.o.data as unknown as { slice: (a: number, b: number) => ArrayLike<unknown> };
-        const dims = step.rest.slice();
-        dims.unshift(p.rows);
-        mine[name] = { data: data.slice(row * step.width, (row + p.rows) * step.width), dims, type: step.o.type };
+        const dims = step.o.dims.slice();
+        dims[step.axis] = p.rows;
+        mine[name] = { data: rowsOf(step.o.data, step.outer, step.inner, total, row, p.rows), dims, type: step.o.type };
       }
       row += p.rows;
       this.settle(p, mine, now);
     }
   }
+}
+
+/**
+ * Rows [from, from + count) of data laid out as [outer, total, inner], as a copy (so one caller's
+ * result never aliases another's): one slice when the batch axis is first.
+ */
+function rowsOf(data: ArrayLike<unknown>, outer: number, inner: number, total: number, from: number, count: number): ArrayLike<unknown> {
+  const sliceable = data as unknown as { slice: (a: number, b: number) => ArrayLike<unknown> & { set?: (a: ArrayLike<unknown>, o: number) => void } };
+  if (outer === 1) return sliceable.slice(from * inner, (from + count) * inner);
+  const block = count * inner;
+  const out = sliceable.slice(0, outer * block) as { [i: number]: unknown; length: number; set?: (a: ArrayLike<unknown>, o: number) => void };
+  const view = data as ArrayLike<unknown> & { subarray?: (a: number, b: number) => ArrayLike<unknown> };
+  for (let o = 0; o < outer; o++) {
+    const start = (o * total + from) * inner;
+    if (out.set !== undefined && view.subarray !== undefined) out.set(view.subarray(start, start + block), o * block);
+    else for (let k = 0; k < block; k++) out[o * block + k] = data[start + k];
+  }
+  return out;
 }

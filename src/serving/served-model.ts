@@ -1,13 +1,14 @@
 import { availableParallelism } from 'node:os';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../core/errors.js';
+import { InvalidArgumentError, UnavailableError } from '../core/errors.js';
 import type { EventBus, MlopsEvents } from '../core/events.js';
 import type { ModelSignature } from '../registry/types.js';
+import { batchLayout, type BatchLayout } from './batch-axis.js';
 import { DynamicBatcher, type BatchingOptions, type Outputs } from './batcher.js';
 import { compileInputs, type InputPreparer, type PredictInputs } from './inputs.js';
 import type { OrtModule } from './ort.js';
 import { createWorkerSession } from './worker-session.js';
-import { zeros } from './tensor-types.js';
+import { runWarmup, warmupPlan, type WarmupPlan } from './warmup.js';
 
 export const PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const;
 export type ExecutionProvider = (typeof PROVIDERS)[number];
@@ -29,21 +30,10 @@ export interface SessionOptions {
   memoryArena?: boolean;
 }
 
-/** One run on zeros (symbolic dimensions as 1): loads kernels and arenas before real traffic. */
-export async function warmupSession(ort: OrtModule, session: InferenceSession, signature: ModelSignature): Promise<void> {
-  const feeds: Record<string, Tensor> = {};
-  for (const spec of signature.inputs) {
-    const dims = (spec.shape ?? [1]).map((d) => (typeof d === 'number' && d > 0 ? d : 1));
-    const size = dims.reduce((a, b) => a * b, 1);
-    const type = spec.elementType ?? 'float32';
-    feeds[spec.name] = new ort.Tensor(type as 'float32', zeros(type, size) as Float32Array, dims);
-  }
-  try {
-    await session.run(feeds);
-  } catch (err) {
-    const shapes = Object.entries(feeds).map(([name, t]) => `${name} [${t.dims.join(', ')}]`).join(', ');
-    throw new FailedPreconditionError(`Warmup failed: the model did not run on zeros shaped ${shapes} (${(err as Error).message?.split('\n')[0] ?? String(err)}); load it with warmup: false if it needs other inputs`, { cause: err });
-  }
+/** One run on zeros (symbolic dimensions as 1), or the load's `warmup` plan: loads kernels and arenas before real traffic. */
+export async function warmupSession(ort: OrtModule, session: InferenceSession, signature: ModelSignature, plan?: WarmupPlan | null): Promise<void> {
+  const chosen = plan === undefined ? warmupPlan(true, signature) : plan;
+  if (chosen !== null) await runWarmup(ort, session, chosen);
 }
 
 /** Creates a session with the first execution provider that works. */
@@ -120,6 +110,8 @@ export interface SwapEvent {
 export class ServedModel {
   private readonly batcher: DynamicBatcher;
   private readonly prepare: InputPreparer;
+  /** Each input's and output's batch axis, read from the signature; `refusal` says why it cannot batch. */
+  readonly layout: BatchLayout;
   private closed = false;
   private readonly listeners = new Set<(e: SwapEvent) => void>();
   /** Session runs in flight on the serving session. */
@@ -143,8 +135,9 @@ export class ServedModel {
     batching: BatchingOptions,
   ) {
     this.currentVersion = version;
-    this.prepare = compileInputs(ort, signature);
-    this.batcher = new DynamicBatcher(ort, () => this.session, batching);
+    this.layout = batchLayout(signature);
+    this.prepare = compileInputs(ort, signature, this.layout);
+    this.batcher = new DynamicBatcher(ort, () => this.session, batching, this.layout);
     this.batcher.afterRequest = (tensors, outputs, seconds) => this.afterPredict?.(tensors, outputs, seconds);
     this.batcher.track = (session, delta) => this.track(session, delta);
     this.batcher.onBatch = (rows, requests, seconds) => {
@@ -288,9 +281,9 @@ export class ServedModel {
     }
   }
 
-  /** Runs once on zeros so the first real request does not pay for lazy initialisation. */
-  async warmup(): Promise<void> {
-    await warmupSession(this.ort, this.session, this.signature);
+  /** Runs once on zeros (or the load's warmup plan) so the first real request does not pay for lazy initialisation. */
+  async warmup(plan?: WarmupPlan | null): Promise<void> {
+    await warmupSession(this.ort, this.session, this.signature, plan);
   }
 
   private readonly closers: Array<() => void> = [];

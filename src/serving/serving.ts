@@ -9,7 +9,9 @@ import { refuseOpaque } from '../registry/mlmodel.js';
 import { readOnnxSignature } from '../registry/onnx-signature.js';
 import type { RegistryEngine } from '../registry/registry.js';
 import { verifyBytes } from '../registry/version-store.js';
+import { batchLayout } from './batch-axis.js';
 import { checkBatching, type BatchingOptions } from './batcher.js';
+import { warmupPlan, type WarmupOptions } from './warmup.js';
 import { loadOrt } from './ort.js';
 import { ServedModel, createSession, type SessionOptions } from './served-model.js';
 import { followAlias } from './alias-follower.js';
@@ -30,8 +32,11 @@ export interface LoadOptions extends SessionOptions, ControlLoadOptions {
   /** Served name (Open Inference Protocol); default the registered model's name or the file name. */
   name?: string;
   batching?: BatchingOptions;
-  /** Run once at load so the first request is fast. Default true. */
-  warmup?: boolean;
+  /**
+   * Run at load so the first request is fast: true (default) runs once on zeros, symbolic dimensions
+   * as 1; `{ dims: { sequence: 512 } }` sizes them; `{ inputs, count }` runs a real sample; false skips it.
+   */
+  warmup?: boolean | WarmupOptions;
   /** Serve a version that is not approved (`name/3` of a draft, `name@latest`). Default false. */
   allowUnapproved?: boolean;
   /** A model loaded by alias follows it (hot swap). Default true. */
@@ -173,6 +178,14 @@ export class Serving {
     }
     if (options.log !== undefined) checkLogOptions(options.log);
     checkBatching(options.batching);
+    const warmup = warmupPlan(options.warmup, signature);
+    const layout = batchLayout(signature);
+    if (layout.refusal !== undefined && options.batching !== undefined) {
+      // Triton's max_batch_size: 0. Without batching options the model is served unbatched.
+      throw new InvalidArgumentError(`Invalid batching: ${name} cannot be batched: ${layout.refusal}; load it without batching options to serve each request alone`, {
+        details: { field: 'batching' },
+      });
+    }
     const alias = typeof source === 'string' ? parseModelRef(source) : undefined;
     const arm = await this.engine.controls?.prepare({
       // Halts name the registered model; a file or bytes by its served name.
@@ -192,7 +205,7 @@ export class Serving {
     try {
       model.deterministic = options.deterministic ?? false;
       arm?.(model);
-      if (options.warmup ?? true) await model.warmup();
+      await model.warmup(warmup);
       instrument(model, this.engine.metrics);
       if (joiner !== undefined) model.joiner = joiner;
       if (options.log !== undefined) {

@@ -63,7 +63,11 @@ export async function createWorkerSession(bytes: Uint8Array, options: InferenceS
     async run(feeds: Record<string, Tensor>) {
       const id = nextId++;
       const plain: Record<string, { type: string; data: unknown; dims: readonly number[] }> = {};
-      for (const [name, t] of Object.entries(feeds)) plain[name] = { type: t.type, data: t.data, dims: t.dims };
+      for (const [name, t] of Object.entries(feeds)) {
+        // A view on a larger buffer (an input carved from a slab) would be cloned with all of its buffer.
+        const data = ArrayBuffer.isView(t.data) && t.data.byteLength !== t.data.buffer.byteLength ? (t.data as Float32Array).slice() : t.data;
+        plain[name] = { type: t.type, data, dims: t.dims };
+      }
       return new Promise((resolve, reject) => {
         // Keep the process alive while an answer is owed; idle workers never hold it open.
         if (pending.size === 0) worker.ref();

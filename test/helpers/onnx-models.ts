@@ -97,3 +97,119 @@ export async function reshapeModel(): Promise<Uint8Array> {
     output: [vi('Y', FLOAT, ['rows', 3])],
   });
 }
+
+// The model-shape corpus: models whose batch axis is not simply "first dimension of every tensor".
+const ints = (name: string, values: number[]) => ({ name, dims: [values.length], dataType: INT64, int64Data: values });
+
+/** Y = X * s: a batched input and a scalar one (s has no batch axis and must match across a batch). */
+export async function scalarInputModel(): Promise<Uint8Array> {
+  return encode({
+    name: 'scalar',
+    node: [{ opType: 'Mul', input: ['X', 's'], output: ['Y'] }],
+    input: [vi('X', FLOAT, ['batch', 3]), vi('s', FLOAT, [])],
+    output: [vi('Y', FLOAT, ['batch', 3])],
+  });
+}
+
+/** X [3, batch] (batch axis second) -> Y = W · X [2, batch] (batch second) and Z = Xᵀ [batch, 3]. */
+export async function batchSecondModel(): Promise<Uint8Array> {
+  return encode({
+    name: 'batch-second',
+    node: [
+      { opType: 'MatMul', input: ['W', 'X'], output: ['Y'] },
+      { opType: 'Transpose', input: ['X'], output: ['Z'], attribute: [{ name: 'perm', type: 7, ints: [1, 0] }] },
+    ],
+    initializer: [{ name: 'W', dims: [2, 3], dataType: FLOAT, floatData: [1, 2, 3, -1, 0.5, 0.25] }],
+    input: [vi('X', FLOAT, [3, 'batch'])],
+    output: [vi('Y', FLOAT, [2, 'batch']), vi('Z', FLOAT, ['batch', 3])],
+  });
+}
+
+/** X [batch, 2, 3] -> Y = X · W [batch, 2, 2]. */
+export async function threeDModel(): Promise<Uint8Array> {
+  return encode({
+    name: 'three-d',
+    node: [{ opType: 'MatMul', input: ['X', 'W'], output: ['Y'] }],
+    initializer: [{ name: 'W', dims: [3, 2], dataType: FLOAT, floatData: [1, 0, 0, 1, 2, -3] }],
+    input: [vi('X', FLOAT, ['batch', 2, 3])],
+    output: [vi('Y', FLOAT, ['batch', 2, 2])],
+  });
+}
+
+/** int64 I and bool B [batch, 2] -> Y = float(I) * float(B) and K = I + I (int64). */
+export async function intBoolModel(): Promise<Uint8Array> {
+  return encode({
+    name: 'int-bool',
+    node: [
+      { opType: 'Cast', input: ['I'], output: ['IF'], attribute: [{ name: 'to', type: ATTR_INT, i: FLOAT }] },
+      { opType: 'Cast', input: ['B'], output: ['BF'], attribute: [{ name: 'to', type: ATTR_INT, i: FLOAT }] },
+      { opType: 'Mul', input: ['IF', 'BF'], output: ['Y'] },
+      { opType: 'Add', input: ['I', 'I'], output: ['K'] },
+    ],
+    input: [vi('I', INT64, ['batch', 2]), vi('B', BOOL, ['batch', 2])],
+    output: [vi('Y', FLOAT, ['batch', 2]), vi('K', INT64, ['batch', 2])],
+  });
+}
+
+/** X [batch, 4] -> Y = Xᵀ [4, batch]: an output whose batch axis is second. */
+export async function outputBatchSecondModel(): Promise<Uint8Array> {
+  return encode({
+    name: 'out-second',
+    node: [{ opType: 'Transpose', input: ['X'], output: ['Y'], attribute: [{ name: 'perm', type: 7, ints: [1, 0] }] }],
+    input: [vi('X', FLOAT, ['batch', 4])],
+    output: [vi('Y', FLOAT, [4, 'batch'])],
+  });
+}
+
+/**
+ * A recurrent-style model like the one in issue 17: x [batch, sequence], state h [2, batch, 4]
+ * (batch axis second), sample rate sr [] (no batch axis). hn = 0.5 h + sr * sum(x over sequence);
+ * y = sum of hn over layers and hidden, [batch]. hn is fed back as the next call's h.
+ */
+export async function statefulModel(): Promise<Uint8Array> {
+  return encode({
+    name: 'stateful',
+    node: [
+      { opType: 'ReduceSum', input: ['x', 'axis1'], output: ['m'], attribute: [{ name: 'keepdims', type: ATTR_INT, i: 1 }] },
+      { opType: 'Mul', input: ['m', 'sr'], output: ['ms'] },
+      { opType: 'Mul', input: ['h', 'half'], output: ['hh'] },
+      { opType: 'Add', input: ['hh', 'ms'], output: ['hn'] },
+      { opType: 'ReduceSum', input: ['hn', 'axes02'], output: ['y'], attribute: [{ name: 'keepdims', type: ATTR_INT, i: 0 }] },
+    ],
+    initializer: [ints('axis1', [1]), ints('axes02', [0, 2]), { name: 'half', dims: [], dataType: FLOAT, floatData: [0.5] }],
+    input: [vi('x', FLOAT, ['batch', 'sequence']), vi('h', FLOAT, [2, 'batch', 4]), vi('sr', FLOAT, [])],
+    output: [vi('y', FLOAT, ['batch']), vi('hn', FLOAT, [2, 'batch', 4])],
+  });
+}
+
+/** X [1, 4] -> Y = X * 2: fixed shapes, no batch axis anywhere (Triton's max_batch_size 0). */
+export async function fixedShapeModel(): Promise<Uint8Array> {
+  return encode({
+    name: 'fixed',
+    node: [{ opType: 'Add', input: ['X', 'X'], output: ['Y'] }],
+    input: [vi('X', FLOAT, [1, 4])],
+    output: [vi('Y', FLOAT, [1, 4])],
+  });
+}
+
+const UINT32 = 12;
+
+/**
+ * The model of the binary tensor data extension's example (Triton, extension_binary_data.md):
+ * input0 UINT32 [2, 2] and input1 BOOL [3] give output0 FP32 [3, 2] = float(input1)ᵀ · column sums of input0.
+ */
+export async function binaryExampleModel(): Promise<Uint8Array> {
+  return encode({
+    name: 'binary-example',
+    node: [
+      { opType: 'Cast', input: ['input0'], output: ['c0'], attribute: [{ name: 'to', type: ATTR_INT, i: FLOAT }] },
+      { opType: 'ReduceSum', input: ['c0', 'axis0'], output: ['s'], attribute: [{ name: 'keepdims', type: ATTR_INT, i: 1 }] },
+      { opType: 'Cast', input: ['input1'], output: ['c1'], attribute: [{ name: 'to', type: ATTR_INT, i: FLOAT }] },
+      { opType: 'Unsqueeze', input: ['c1', 'axis1'], output: ['u'] },
+      { opType: 'Mul', input: ['u', 's'], output: ['output0'] },
+    ],
+    initializer: [ints('axis0', [0]), ints('axis1', [1])],
+    input: [vi('input0', UINT32, [2, 2]), vi('input1', BOOL, [3])],
+    output: [vi('output0', FLOAT, [3, 2])],
+  });
+}

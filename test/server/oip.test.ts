@@ -27,7 +27,7 @@ describe('Open Inference Protocol v2 over ml.serving', () => {
   it('answers health, server metadata and model metadata', async () => {
     expect((await call('GET', '/v2/health/live')).body).toEqual({ live: true });
     expect((await call('GET', '/v2/health/ready')).body).toEqual({ ready: true });
-    expect((await call('GET', '/v2')).body).toMatchObject({ name: '@trademaster/mlops', version: expect.any(String), extensions: [] });
+    expect((await call('GET', '/v2')).body).toMatchObject({ name: '@trademaster/mlops', version: expect.any(String), extensions: ['binary_tensor_data'] });
     expect((await call('GET', '/v2/models/mlp')).body).toEqual({
       name: 'mlp',
       versions: [],

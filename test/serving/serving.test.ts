@@ -81,7 +81,7 @@ describe('serving ONNX models in process', () => {
     await expect(model.predict([[1, 2, 3, 4], [1, 2]])).rejects.toMatchObject({ ...bad, message: expect.stringContaining('inputs.X[1]') });
     await expect(model.predict({ Z: [[1, 2, 3, 4]] })).rejects.toMatchObject({ ...bad, message: expect.stringContaining('has no input Z') });
     await expect(model.predict({})).rejects.toMatchObject({ ...bad, message: 'Invalid inputs.X: is missing' });
-    await expect(model.predict([[1, 2, 'x', 4]] as never)).rejects.toMatchObject({ ...bad, message: expect.stringContaining('inputs.X[2]') });
+    await expect(model.predict([[1, 2, 'x', 4]] as never)).rejects.toMatchObject({ ...bad, message: expect.stringContaining('inputs.X[0][2]: expected a float32 number, got "x"') });
     await expect(model.predict(new Float32Array(0))).rejects.toMatchObject({ ...bad, message: expect.stringContaining('inputs.X: has 0 values') });
     await expect(model.predict(new Float32Array(7))).rejects.toMatchObject({ ...bad, message: expect.stringContaining('not a whole number of rows of 4') });
     await expect(model.predict({ X: { data: [1, 2, 3], dims: [1, 4] } })).rejects.toMatchObject({ ...bad, message: expect.stringContaining('need 4 values') });

@@ -16,7 +16,7 @@ describe('models with several inputs and with int64 tensors', () => {
     expect(Array.from(outs[0]!.Y!.data as Float32Array)).toEqual([1 + 5]);
     expect(Array.from(outs[1]!.Y!.data as Float32Array)).toEqual([2 + 3 + 4 + 5, 1 + 2]);
     await expect(model.predict({ A: [[1, 0]] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'Invalid inputs.B: is missing' });
-    await expect(model.predict({ A: [[1, 0]], B: [[1, 1, 1], [1, 1, 1]] })).rejects.toMatchObject({ message: expect.stringContaining('inputs.B: has 2 rows, other inputs have 1') });
+    await expect(model.predict({ A: [[1, 0]], B: [[1, 1, 1], [1, 1, 1]] })).rejects.toMatchObject({ message: expect.stringContaining('inputs.B: has 2 rows along its batch axis 0 (shape [batch, 3]), input A has 1') });
     await expect(model.predict([[1, 0]])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
@@ -74,6 +74,6 @@ describe('models with several inputs and with int64 tensors', () => {
     expect(Array.from(out.S!.data as BigInt64Array)).toEqual([43n, 8n]);
     const fromBigInts = await model.predict({ I: { data: BigInt64Array.from([1n, 2n]), dims: [1, 2] } });
     expect(Array.from(fromBigInts.S!.data as BigInt64Array)).toEqual([21n]);
-    await expect(model.predict([[1.5, 2]])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('inputs.I[0]: expected a whole number for int64') });
+    await expect(model.predict([[1.5, 2]])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('inputs.I[0][0]: expected a whole number for int64') });
   });
 });

@@ -17,9 +17,21 @@ export class InferCache {
     this.cache = new LRUCache({ max: maxEntries });
   }
 
-  key(model: ServedModel, body: unknown): string {
-    const digest = createHash('sha256').update(JSON.stringify(body)).digest('base64url');
-    return `${model.name}\u0000${model.version ?? 'file'}\u0000${digest}`;
+  /**
+   * Keyed on the validated tensors (name, type, dims and the bytes of their values) and the outputs
+   * asked for, not on the request's JSON: JSON.stringify writes Infinity (`1e400`) and null alike, so
+   * an invalid `[null]` was answered with a cached `[1e400]` result.
+   */
+  key(model: ServedModel, tensors: Record<string, { type: string; data: ArrayLike<unknown>; dims: readonly number[] }>, wanted: string[] | undefined): string {
+    const hash = createHash('sha256');
+    for (const name of Object.keys(tensors).sort()) {
+      const t = tensors[name] as { type: string; data: ArrayLike<unknown>; dims: readonly number[] };
+      hash.update(`${name}\u0000${t.type}\u0000${t.dims.join(',')}\u0000`);
+      if (ArrayBuffer.isView(t.data)) hash.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+      else for (const v of Array.from(t.data)) hash.update(`${String(v).length}:${String(v)}`);
+    }
+    hash.update(`\u0000${wanted === undefined ? '*' : wanted.join('\u0000')}`);
+    return `${model.name}\u0000${model.version ?? 'file'}\u0000${hash.digest('base64url')}`;
   }
 
   get(model: ServedModel, key: string): Record<string, unknown> | undefined {

@@ -31,7 +31,7 @@ export function oipShape(spec: TensorSpec): number[] {
 
 export interface InferInput {
   name: string;
-  data: unknown[];
+  data: ArrayLike<unknown>;
   dims: number[];
 }
 
@@ -41,8 +41,11 @@ function flatten(data: unknown, field: string): unknown[] {
   return data.some(Array.isArray) ? (data.flat(Infinity) as unknown[]) : data;
 }
 
-/** Checks one request input against the model's input spec and returns it as predict() takes it. */
-export function parseInferInput(raw: unknown, i: number, specs: readonly TensorSpec[]): InferInput {
+/**
+ * Checks one request input against the model's input spec and returns it as predict() takes it;
+ * `binary` holds its values when they came in the body's binary section (see binary-data.ts).
+ */
+export function parseInferInput(raw: unknown, i: number, specs: readonly TensorSpec[], binary?: ArrayLike<unknown>): InferInput {
   const field = `inputs[${i}]`;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidArgumentError(`Invalid ${field}: expected an object with name, shape, datatype and data`);
   const t = raw as { name?: unknown; shape?: unknown; datatype?: unknown; data?: unknown };
@@ -54,7 +57,8 @@ export function parseInferInput(raw: unknown, i: number, specs: readonly TensorS
   }
   const expected = oipDatatype(spec.elementType);
   if (t.datatype !== expected) throw new InvalidArgumentError(`Invalid ${field}.datatype: ${JSON.stringify(t.datatype)}; input ${t.name} is ${expected}`);
-  const data = flatten(t.data, field);
+  if (binary !== undefined && t.data !== undefined) throw new InvalidArgumentError(`Invalid ${field}.data: give data or parameters.binary_data_size, not both`);
+  const data = binary ?? flatten(t.data, field);
   const dims = t.shape as number[];
   const size = dims.reduce((a, b) => a * b, 1);
   if (data.length !== size) throw new InvalidArgumentError(`Invalid ${field}.data: ${data.length} values for shape [${dims.join(', ')}] (${size} expected)`);
