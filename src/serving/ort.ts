@@ -1,5 +1,6 @@
 import type * as Ort from 'onnxruntime-node';
 import { FailedPreconditionError } from '../core/errors.js';
+import { isMissingNativeAddon, missingNativeAddonError } from '../core/native-addon.js';
 
 export type OrtModule = typeof Ort;
 
@@ -11,6 +12,7 @@ export function loadOrt(): Promise<OrtModule> {
     .then((m) => ((m as unknown as { default?: OrtModule }).default ?? m) as OrtModule)
     .catch((err: unknown) => {
       loaded = undefined;
+      if (isMissingNativeAddon(err)) throw missingNativeAddonError('onnxruntime-node', err, 'Serving');
       throw new FailedPreconditionError(`Serving needs onnxruntime-node: ${(err as Error).message}`, { cause: err });
     });
   return loaded;
