@@ -344,8 +344,8 @@ export class FeaturesEngine {
     for (const v of targets) if (!v.online || !v.offline) throw new FailedPreconditionError(`View ${v.name} needs both stores to materialize`);
     const out: Record<string, number> = {};
     for (const v of targets) {
-      out[v.name] = await materializeView(this.ctx, this.defs, v, start, end, (written) =>
-        this.ctx.events.emit('features.materialize.progress', { view: v.name, written, start, end }),
+      out[v.name] = await materializeView(this.ctx, this.defs, v, start, end, (written, total) =>
+        this.ctx.events.emit('features.materialize.progress', { view: v.name, written, total, start, end }),
       );
       this.noteEvents(v.name, end - 1);
       this.near?.clear();
