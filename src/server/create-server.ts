@@ -15,6 +15,7 @@ import { registerOipRoutes } from './oip/routes.js';
 import { TokenBuckets, type RateLimitOptions } from './rate-limit.js';
 import './request-context.js';
 import { SERVER_NAME, SERVER_VERSION } from './version.js';
+import { routeLabel } from './route-label.js';
 
 export interface ServerOptions {
   /** Default 5000; 0 picks a free port. */
@@ -152,7 +153,7 @@ export async function createServer(ml: Mlops, options: ServerOptions = {}): Prom
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   });
   app.addHook('onResponse', async (req, reply) => {
-    const route = req.routeOptions.url ?? 'unmatched';
+    const route = routeLabel(req.routeOptions.url);
     requests.inc({ method: req.method, route, status: String(reply.statusCode) });
     duration.observe({ route }, reply.elapsedTime / 1000);
   });
