@@ -54,8 +54,11 @@ export interface MlopsServer {
   close(): Promise<void>;
 }
 
-/** Paths anyone may call: liveness and readiness probes, and the dashboard's static files. */
-const PUBLIC = new Set(['/health', '/v2/health/live', '/v2/health/ready', '/', '/index.html']);
+/**
+ * Paths anyone may call: liveness and readiness probes, and the dashboard's static files. Browsers
+ * ask for /favicon.ico on every page load without credentials: a 404, not a 401 in the console.
+ */
+const PUBLIC = new Set(['/health', '/v2/health/live', '/v2/health/ready', '/', '/index.html', '/favicon.ico', '/favicon.svg']);
 const isPublic = (path: string) => PUBLIC.has(path) || path.startsWith('/assets/');
 
 /** The dashboard build: dist/ui beside this module in the package, or the repo's dist/ui from src. */
