@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finished } from '../helpers/child.js';
 import { docSnippets, typeCheckSnippets, writeSnippetProject } from '../helpers/doc-snippets.js';
@@ -79,7 +79,16 @@ describe('the packed tarball installs offline into a new app', () => {
 
   beforeAll(async () => {
     scratch = await tempDir('mlops-pack-');
-    const packed = await run('npm', ['pack', '--pack-destination', scratch.path, '--json'], ROOT);
+    // Packed from a copy of the working tree: prepack rebuilds dist/, and the repo's own dist/ (which
+    // servers in other test files may be reading) stays as it is.
+    const copy = join(scratch.path, 'repo');
+    const files = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], ROOT);
+    for (const file of files.out.split('\0').map((f) => f.trim()).filter((f) => f !== '' && f !== 'node_modules' && existsSync(join(ROOT, f)))) {
+      mkdirSync(dirname(join(copy, file)), { recursive: true });
+      copyFileSync(join(ROOT, file), join(copy, file));
+    }
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+    const packed = await run('npm', ['pack', '--pack-destination', scratch.path, '--json'], copy);
     expect(packed.code, packed.out).toBe(0);
     tarball = join(scratch.path, readdirSync(scratch.path).find((f) => f.endsWith('.tgz')) ?? 'missing.tgz');
     app = join(scratch.path, 'app');
