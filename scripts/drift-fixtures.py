@@ -46,7 +46,7 @@ def categories(seed, n, weights):
             out.append(f"c{len(weights) - 1}")
     return out
 
-def binned(ref, cur, numeric):
+def binned(ref, cur, numeric, feel_zeroes=True):
     ref, cur = np.asarray(ref), np.asarray(cur)
     if numeric and len(np.unique(ref)) > 20:
         bins = np.histogram_bin_edges(np.concatenate([ref, cur]), bins="sturges")
@@ -56,7 +56,8 @@ def binned(ref, cur, numeric):
         keys = sorted(set(ref.tolist()) | set(cur.tolist()), key=str)
         rp = np.array([np.sum(ref == k) / len(ref) for k in keys])
         cp = np.array([np.sum(cur == k) / len(cur) for k in keys])
-    for p in (rp, cp):
+    # Evidently's get_binned_data(..., feel_zeroes): True for PSI and K-L, False for Jensen-Shannon.
+    for p in (rp, cp) if feel_zeroes else ():
         nz = p[p != 0]
         fill = nz.min() / 10**6 if nz.min() <= 0.0001 else 0.0001
         np.place(p, p == 0, fill)
@@ -76,6 +77,7 @@ DATA = {
     "cat_new": {"ref": ["categories", 21, 600, [0.7, 0.3]], "cur": ["categories", 22, 700, [0.5, 0.3, 0.2]]},
     "binary": {"ref": ["categories", 23, 900, [0.8, 0.2]], "cur": ["categories", 24, 1100, [0.7, 0.3]]},
     "few_ints": {"ref": ["integers", 25, 400, 4], "cur": ["integers", 26, 450, 5]},
+    "num_empty_bins": {"ref": ["normal", 27, 1000, 0, 1], "cur": ["normal", 28, 800, 6, 1]},
 }
 
 def make(spec):
@@ -91,8 +93,9 @@ for name, d in DATA.items():
         ks = stats.ks_2samp(ref, cur)
         e["ks"] = {"statistic": float(ks.statistic), "pValue": float(ks.pvalue)}
         e["wassersteinNormed"] = float(stats.wasserstein_distance(ref, cur) / max(np.std(ref), 0.001))
+    jp, jq = binned(ref, cur, numeric, feel_zeroes=False)
+    e["jensenShannon"] = float(distance.jensenshannon(jp, jq))
     rp, cp = binned(ref, cur, numeric)
-    e["jensenShannon"] = float(distance.jensenshannon(rp, cp))
     e["psi"] = float(np.sum((rp - cp) * np.log(rp / cp)))
     e["kl"] = float(stats.entropy(rp, cp))
     if not numeric or name == "few_ints":

@@ -14,6 +14,7 @@ import { EventBus, type MlopsEvents } from './core/events.js';
 import { MetricsRegistry } from './core/metrics.js';
 import type { MlopsOptions } from './config/options.js';
 import { parseArtifactsUrl, parseMetadataUrl, parseOnlineUrl } from './config/store-urls.js';
+import { probePostgres, probeRedis, probeS3 } from './config/startup-probe.js';
 import { LOCAL_ADMIN, parsePrincipal, type Principal } from './governance/principal.js';
 import { Tracking, TrackingEngine } from './tracking/tracking.js';
 import { Audit } from './governance/audit.js';
@@ -173,6 +174,7 @@ export class Mlops {
       core.registry.close();
       core.controls.close();
       core.monitoring.close();
+      core.features.close();
       const flushed = await Promise.allSettled([core.tracking.close(), core.serving.close()]);
       const results = [...flushed, ...(await Promise.allSettled(core.ownedStores.map((s) => s.close())))];
       core.events.removeAllListeners();
@@ -213,6 +215,11 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
   const artifactTarget = typeof artifacts === 'string' ? parseArtifactsUrl(artifacts, cwd) : undefined;
   const onlineTarget = typeof online === 'string' ? parseOnlineUrl(online) : undefined;
 
+  // One authenticated call per server store before anything opens: a missing database, role or
+  // credential fails here, named and with the fix, not as INTERNAL on the first write.
+  if (metadataTarget?.kind === 'postgres') await probePostgres(metadataTarget.url);
+  if (onlineTarget?.kind === 'redis') await probeRedis(onlineTarget);
+
   const owned: Array<{ close(): Promise<void> }> = [];
   try {
     let metadataStore: SqlDriver;
@@ -226,6 +233,7 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
     else if (artifactTarget?.kind === 's3') artifactStore = await openS3BlobStore(artifactTarget);
     else artifactStore = await openLocalBlobStore({ root: (artifactTarget as { root: string }).root });
     if (typeof artifacts === 'string') owned.push(artifactStore);
+    if (artifactTarget?.kind === 's3') await probeS3(artifactStore, artifactTarget);
 
     let onlineStore: KvStore;
     if (typeof online !== 'string') onlineStore = online;

@@ -125,7 +125,7 @@ describe('createMlops', () => {
       forcePathStyle: true,
     });
     expect(parseOnlineUrl('memory')).toEqual({ kind: 'memory' });
-    expect(parseOnlineUrl('rediss://h:6380/2')).toEqual({ kind: 'redis', url: 'rediss://h:6380/2' });
+    expect(parseOnlineUrl('rediss://h:6380/2')).toEqual({ kind: 'redis', url: 'rediss://h:6380/2', db: 2 });
   });
 });
 

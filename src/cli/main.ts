@@ -63,6 +63,11 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const group = COMMANDS.filter((c) => c.name.split(' ')[0] === words[0]);
+    if (group.length > 0 && (words[1] === undefined || words[1] === '--help' || words[1] === '-h' || words[1] === 'help')) {
+      const width = Math.max(...group.map((c) => c.name.length));
+      o.out(`Commands of mlops ${words[0]}:\n${group.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}\n\nRun mlops ${words[0]} <command> --help for a command's options.`);
+      return words[1] === undefined ? 2 : 0;
+    }
     o.err(group.length > 0 ? `error: ${words.slice(0, 2).join(' ')}: unknown command; ${words[0]} takes ${group.map((c) => c.name.split(' ')[1]).join(', ')}` : `error: unknown command ${JSON.stringify(argv.join(' '))}`);
     o.err('Run mlops --help for the list of commands.');
     return 2;

@@ -33,19 +33,24 @@ export function isoTime(ms: number | null | undefined): string {
 }
 
 /** A progress display: a bar redrawn in place on a terminal, a line every few seconds otherwise. */
-export function progress(o: Output, label: string): { update(done: number, total?: number): void; finish(summary: string): void } {
+export function progress(o: Output, label: string, clock: () => number = Date.now): { update(done: number, total?: number): void; finish(summary: string): void } {
   let lastLine = 0;
+  const started = clock();
   return {
     update(done, total) {
-      const now = Date.now();
+      const now = clock();
+      const frac = total !== undefined && total > 0 ? Math.min(1, done / total) : undefined;
+      const count = `${done.toLocaleString('en-US')}${total !== undefined ? ` of ${total.toLocaleString('en-US')}` : ''} rows`;
+      // Rate so far, extrapolated: rough at first, good enough once a few batches have gone.
+      const eta = frac !== undefined && frac > 0 && frac < 1 ? `, ETA ${formatSeconds(((now - started) / 1000) * ((1 - frac) / frac))}` : '';
+      const share = frac !== undefined ? ` (${Math.floor(frac * 100)}%${eta})` : '';
       if (o.interactive) {
         const width = 30;
-        const frac = total !== undefined && total > 0 ? Math.min(1, done / total) : undefined;
-        const bar = frac !== undefined ? `[${'#'.repeat(Math.round(frac * width)).padEnd(width, '.')}] ${Math.round(frac * 100)}%` : '';
-        process.stderr.write(`\r${label} ${bar} ${done.toLocaleString('en-US')} rows`);
-      } else if (now - lastLine >= 2000) {
+        const bar = frac !== undefined ? `[${'#'.repeat(Math.round(frac * width)).padEnd(width, '.')}] ` : '';
+        process.stderr.write(`\r${label} ${bar}${count}${share}\x1b[K`);
+      } else if (now - lastLine >= 2000 || (frac === 1 && lastLine !== now)) {
         lastLine = now;
-        o.err(`${label}: ${done.toLocaleString('en-US')} rows`);
+        o.err(`${label}: ${count}${share}`);
       }
     },
     finish(summary) {
@@ -53,4 +58,12 @@ export function progress(o: Output, label: string): { update(done: number, total
       o.err(`${label}: ${summary}`);
     },
   };
+}
+
+/** 75 -> "1m15s", 4 -> "4s". */
+export function formatSeconds(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }

@@ -15,7 +15,8 @@ export interface MlopsEvents extends ControlsEvents {
   'tracking.run.updated': [{ runId: string; status: string }];
   'registry.model.renamed': [{ from: string; to: string }];
   'features.pushed': [{ view: string; rows: ReadonlyArray<Record<string, unknown>>; to: string }];
-  'features.materialize.progress': [{ view: string; written: number; start: number; end: number }];
+  /** `total`: entities in the range (rows the job writes, when it started from the beginning). */
+  'features.materialize.progress': [{ view: string; written: number; total?: number; start: number; end: number }];
   'serving.shadow': [{ model: string; route: string; version: number | null; outputs: Record<string, { data: ArrayLike<unknown>; dims: number[]; type: string }> }];
   'monitoring.report': [{ model: string; report: DriftReport }];
   'drift.detected': [{ model: string; report: DriftReport }];

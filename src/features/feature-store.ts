@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../core/errors.js';
+import { SampledGauge } from '../core/metrics.js';
 import type { Principal } from '../governance/principal.js';
 import type { Action, Authorizer } from '../governance/rbac.js';
 import { EVENT_TS_FIELD, onlineKey, type FeaturesContext, type FeaturesOptions } from './context.js';
@@ -70,6 +71,7 @@ export class FeaturesEngine {
   private readonly staleness: number;
   /** Newest event time written per view by this process. */
   readonly latestEvent = new Map<string, number>();
+  private readonly freshnessGauges = new Map<string, SampledGauge>();
   private readonly resolved = new LRUCache<string, { refs: string[]; byView: Map<string, string[]> }>({ max: 1000 });
   private readonly onlinePlans = new WeakMap<object, OnlinePlan>();
   readonly readDuration;
@@ -231,7 +233,18 @@ export class FeaturesEngine {
     let latest = this.latestEvent.get(view) ?? -Infinity;
     if (eventTs > latest) latest = eventTs;
     this.latestEvent.set(view, latest);
-    this.freshness.set({ view }, Math.max(0, (this.ctx.clock.now() - latest) / 1000));
+    // Age is computed when scraped, not when written: set on push it froze when writes stopped, so
+    // the gauge never grew and MlopsFeaturesStale could not fire for a feed that had died.
+    if (!this.freshnessGauges.has(view)) {
+      const child = this.freshness.labels({ view });
+      this.freshnessGauges.set(view, new SampledGauge(this.freshness, child, () => Math.max(0, (this.ctx.clock.now() - (this.latestEvent.get(view) ?? this.ctx.clock.now())) / 1000)));
+    }
+  }
+
+  /** Stops the scrape-time gauges reading this engine (the host's registry may outlive the runtime). */
+  close(): void {
+    for (const g of this.freshnessGauges.values()) g.dispose();
+    this.freshnessGauges.clear();
   }
 
   async getOnline(request: OnlineRequest): Promise<OnlineResult> {
@@ -372,8 +385,8 @@ export class FeaturesEngine {
     for (const v of targets) if (!v.online || !v.offline) throw new FailedPreconditionError(`View ${v.name} needs both stores to materialize`);
     const out: Record<string, number> = {};
     for (const v of targets) {
-      out[v.name] = await materializeView(this.ctx, this.defs, v, start, end, (written) =>
-        this.ctx.events.emit('features.materialize.progress', { view: v.name, written, start, end }),
+      out[v.name] = await materializeView(this.ctx, this.defs, v, start, end, (written, total) =>
+        this.ctx.events.emit('features.materialize.progress', { view: v.name, written, total, start, end }),
       );
       this.noteEvents(v.name, end - 1);
       this.near?.clear();

@@ -13,7 +13,7 @@ const BATCH = 1000;
  * batch of entities at a time, in entity-key order. After each batch the cursor is stored, so a run
  * that crashed resumes where it stopped; writes are newer-wins, so replaying a batch is harmless.
  */
-export async function materializeView(ctx: FeaturesContext, defs: Definitions, view: FeatureView, start: number, end: number, onProgress: (written: number) => void): Promise<number> {
+export async function materializeView(ctx: FeaturesContext, defs: Definitions, view: FeatureView, start: number, end: number, onProgress: (written: number, total: number) => void): Promise<number> {
   const keys = joinKeysOf(view, defs);
   const table = offlineTable(view.name);
   const keyCols = keys.map((k) => q(k.name));
@@ -29,6 +29,10 @@ export async function materializeView(ctx: FeaturesContext, defs: Definitions, v
      ON CONFLICT (view) DO UPDATE SET job_start = excluded.job_start, job_end = excluded.job_end, cursor_json = excluded.cursor_json`,
     [view.name, start, end, cursor ? JSON.stringify(cursor) : null],
   );
+  // How many entities the range holds, so progress can show a total, a share and an ETA. One
+  // counting pass over the range; the copy below reads the same rows, so it costs a fraction of it.
+  const [counted] = await ctx.sql.query<{ n: number }>(`SELECT COUNT(*) AS n FROM (SELECT DISTINCT ${keyCols.join(', ')} FROM ${table} WHERE event_ts >= ? AND event_ts < ?) t`, [start, end]);
+  const total = Number(counted?.n ?? 0);
   let written = 0;
   for (;;) {
     const after = cursor ? ` AND (${keyCols.map((c) => `o.${c}`).join(', ')}) > (${keyCols.map(() => '?').join(', ')})` : '';
@@ -53,7 +57,7 @@ export async function materializeView(ctx: FeaturesContext, defs: Definitions, v
     written += rows.length;
     cursor = (rows[rows.length - 1] as unknown[]).slice(0, keys.length) as SqlValue[];
     await ctx.sql.exec('UPDATE features_watermarks SET cursor_json = ? WHERE view = ?', [JSON.stringify(cursor), view.name]);
-    onProgress(written);
+    onProgress(written, total);
     if (rows.length < BATCH) break;
   }
   await ctx.sql.exec('UPDATE features_watermarks SET cursor_json = NULL, job_start = NULL, job_end = NULL, watermark = ? WHERE view = ?', [end, view.name]);

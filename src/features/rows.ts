@@ -16,7 +16,7 @@ export function validateRows(view: FeatureView, keys: JoinKey[], rows: unknown, 
     if (row === null || typeof row !== 'object' || Array.isArray(row)) throw new InvalidArgumentError(`Invalid ${f}: expected an object`);
     const r = row as Record<string, unknown>;
     const keyValues = keys.map((k) => checkJoinKeyValue(r[k.name], k, `${f}.${k.name}`));
-    const eventTs = parseTimestamp(r.event_ts, `${f}.event_ts`);
+    const eventTs = checkEventTsUnit(parseTimestamp(r.event_ts, `${f}.event_ts`), `${f}.event_ts`);
     const features: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(r)) {
       if (name === 'event_ts' || keys.some((k) => k.name === name)) continue;
@@ -26,6 +26,29 @@ export function validateRows(view: FeatureView, keys: JoinKey[], rows: unknown, 
     }
     return { keyValues, eventTs, features };
   });
+}
+
+/** 2000-01-01T00:00:00Z in seconds and in milliseconds. */
+const Y2000_S = 946_684_800;
+const Y2000_MS = Y2000_S * 1000;
+
+/**
+ * event_ts is milliseconds. One in seconds (1.8e9 for 2027) would be read as January 1970, so every
+ * online read says OUTSIDE_MAX_AGE and nobody knows why; one in microseconds lands 50,000 years out.
+ * Both ranges are refused; small numbers (tests, synthetic clocks) stay allowed.
+ */
+export function checkEventTsUnit(ms: number, field: string): number {
+  if (ms >= Y2000_S && ms < Y2000_MS) {
+    throw new InvalidArgumentError(`Invalid ${field}: ${ms} is ${new Date(ms).toISOString()} as milliseconds since the epoch. Seconds? event_ts is in milliseconds (${ms} s is ${ms * 1000} ms)`, {
+      details: { field, value: ms },
+    });
+  }
+  if (ms >= Y2000_MS * 1000) {
+    throw new InvalidArgumentError(`Invalid ${field}: ${ms} is after the year 30000 as milliseconds since the epoch. Microseconds or nanoseconds? event_ts is in milliseconds`, {
+      details: { field, value: ms },
+    });
+  }
+  return ms;
 }
 
 /** SQL value of a feature: booleans as 0/1, vectors as JSON text. */

@@ -1,7 +1,9 @@
 /**
  * Evidently's binning for PSI, K-L and Jensen-Shannon: numeric columns with more than 20 distinct
  * reference values get numpy's Sturges edges over both samples together; other columns get the
- * share of each category. Empty bins are filled the way Evidently fills them.
+ * share of each category. Empty bins are filled the way Evidently fills them for PSI and K-L; for
+ * Jensen-Shannon Evidently bins with `feel_zeroes=False` (empty bins stay 0, which that distance
+ * handles), so `fillEmpty: false` there.
  */
 export type Value = number | string | boolean;
 
@@ -72,17 +74,18 @@ export function distinctCount(values: ArrayLike<Value>): number {
   return new Set(Array.from(values as ArrayLike<Value>, String)).size;
 }
 
-export function binnedShares(reference: ArrayLike<Value>, current: ArrayLike<Value>, numeric: boolean): { ref: number[]; cur: number[] } {
+export function binnedShares(reference: ArrayLike<Value>, current: ArrayLike<Value>, numeric: boolean, options: { fillEmpty?: boolean } = {}): { ref: number[]; cur: number[] } {
+  const fill = options.fillEmpty === false ? (shares: number[]) => shares : fillZeroes;
   if (numeric && distinctCount(reference) > 20) {
     const edges = sturgesEdges(Float64Array.from([...(reference as ArrayLike<number>) as number[], ...(current as ArrayLike<number> as number[])] as number[]));
     const ref = histogram(reference as ArrayLike<number>, edges).map((c) => c / reference.length);
     const cur = histogram(current as ArrayLike<number>, edges).map((c) => c / current.length);
-    return { ref: fillZeroes(ref), cur: fillZeroes(cur) };
+    return { ref: fill(ref), cur: fill(cur) };
   }
   const refCounts = countValues(reference);
   const curCounts = countValues(current);
   const keys = [...new Set([...refCounts.keys(), ...curCounts.keys()])];
   const ref = keys.map((k) => (refCounts.get(k) ?? 0) / reference.length);
   const cur = keys.map((k) => (curCounts.get(k) ?? 0) / current.length);
-  return { ref: fillZeroes(ref), cur: fillZeroes(cur) };
+  return { ref: fill(ref), cur: fill(cur) };
 }

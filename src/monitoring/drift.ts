@@ -116,7 +116,7 @@ export function columnDrift(reference: ArrayLike<unknown>, current: ArrayLike<un
       statistic = wassersteinNormed(ref as number[], cur as number[]);
       break;
     default: {
-      const shares = binnedShares(ref, cur, kind === 'num');
+      const shares = binnedShares(ref, cur, kind === 'num', { fillEmpty: test !== 'jensenshannon' });
       statistic = test === 'psi' ? psi(shares.ref, shares.cur) : test === 'kl' ? kl(shares.ref, shares.cur) : jensenShannon(shares.ref, shares.cur);
     }
   }

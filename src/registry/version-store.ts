@@ -96,7 +96,11 @@ export class VersionStore {
     const digest = sha256(bytes);
     const now = this.ctx.clock.now();
     const { id, version, artifactKey } = await this.ctx.sql.transaction(async (tx) => {
-      const id = await modelId(tx, name, true);
+      const id = await modelId(tx, name, true).catch((err: unknown) => {
+        // The first version of a new model is where users meet this: say what to call first.
+        if (err instanceof NotFoundError) throw new NotFoundError(`${err.message}: create it first with registry.createRegisteredModel({ name: ${JSON.stringify(name)} })`, { details: err.details });
+        throw err;
+      });
       const [row] = await tx.query<{ v: number | null }>('SELECT MAX(version) AS v FROM registry_versions WHERE model_id = ?', [id]);
       const version = Number(row?.v ?? 0) + 1;
       const artifactKey = `registry/${id}/${version}/${format === 'onnx' ? 'model.onnx' : 'model.bin'}`;

@@ -17,6 +17,7 @@ import { registerOipRoutes } from './oip/routes.js';
 import { TokenBuckets, type RateLimitOptions } from './rate-limit.js';
 import './request-context.js';
 import { SERVER_NAME, SERVER_VERSION } from './version.js';
+import { routeLabel } from './route-label.js';
 
 import type { MlopsLogger } from '../core/logger.js';
 import { registerHttpTracing } from './http-tracing.js';
@@ -63,8 +64,11 @@ export interface MlopsServer {
   close(): Promise<void>;
 }
 
-/** Paths anyone may call: liveness and readiness probes, and the dashboard's static files. */
-const PUBLIC = new Set(['/health', '/v2/health/live', '/v2/health/ready', '/', '/index.html']);
+/**
+ * Paths anyone may call: liveness and readiness probes, and the dashboard's static files. Browsers
+ * ask for /favicon.ico on every page load without credentials: a 404, not a 401 in the console.
+ */
+const PUBLIC = new Set(['/health', '/v2/health/live', '/v2/health/ready', '/', '/index.html', '/favicon.ico', '/favicon.svg']);
 const isPublic = (path: string) => PUBLIC.has(path) || path.startsWith('/assets/');
 
 /** The dashboard build: dist/ui beside this module in the package, or the repo's dist/ui from src. */
@@ -179,7 +183,7 @@ export async function createServer(ml: Mlops, options: ServerOptions = {}): Prom
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   });
   app.addHook('onResponse', async (req, reply) => {
-    const route = req.routeOptions.url ?? 'unmatched';
+    const route = routeLabel(req.routeOptions.url);
     requests.inc({ method: req.method, route, status: String(reply.statusCode) });
     duration.observe({ route }, reply.elapsedTime / 1000);
   });

@@ -55,7 +55,9 @@ export function toHttpFailure(err: unknown): HttpFailure {
   const e = err as { statusCode?: unknown; code?: unknown; message?: unknown; name?: unknown };
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     const code = typeof e.code === 'string' ? (FASTIFY_CODES[e.code] ?? 'BAD_REQUEST') : 'BAD_REQUEST';
-    const message = e.name === 'SyntaxError' || code === 'MALFORMED_REQUEST' ? `Malformed JSON body: ${String(e.message)}` : String(e.message);
+    let message = e.name === 'SyntaxError' || code === 'MALFORMED_REQUEST' ? `Malformed JSON body: ${String(e.message)}` : String(e.message);
+    // curl -d sends application/x-www-form-urlencoded unless told otherwise: say what to send.
+    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') message += ' (send JSON with the header content-type: application/json)';
     return { status: e.statusCode, mlflowCode: code === 'BAD_REQUEST' && e.name === 'SyntaxError' ? 'MALFORMED_REQUEST' : code, message, headers: {}, expected: true };
   }
   return { status: 500, mlflowCode: 'INTERNAL_ERROR', message: 'Internal error; the server log has the details', headers: {}, expected: false };

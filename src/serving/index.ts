@@ -1,6 +1,7 @@
 export { Serving, type LoadOptions, type ModelSourceRef } from './serving.js';
 export { ServedModel, PROVIDERS, type ExecutionProvider, type SessionOptions, type SwapEvent } from './served-model.js';
 export type { BatchingOptions, Outputs } from './batcher.js';
+export { outputData, type OutputArrays } from './output-data.js';
 export type { PredictInputs, InputValue } from './inputs.js';
 export type { BatchLayout } from './batch-axis.js';
 export type { WarmupOptions } from './warmup.js';

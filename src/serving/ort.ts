@@ -1,5 +1,6 @@
 import type * as Ort from 'onnxruntime-node';
 import { FailedPreconditionError } from '../core/errors.js';
+import { isMissingNativeAddon, missingNativeAddonError } from '../core/native-addon.js';
 
 export type OrtModule = typeof Ort;
 
@@ -8,9 +9,17 @@ let loaded: Promise<OrtModule> | undefined;
 /** onnxruntime-node, loaded on first use so a runtime that never serves never loads it. */
 export function loadOrt(): Promise<OrtModule> {
   loaded ??= import('onnxruntime-node')
-    .then((m) => ((m as unknown as { default?: OrtModule }).default ?? m) as OrtModule)
+    .then((m) => {
+      const ort = ((m as unknown as { default?: OrtModule }).default ?? m) as OrtModule;
+      // Every failure onnxruntime logs (a kernel refusing a shape, a CUDA library that is absent)
+      // also reaches the caller as an MlopsError carrying onnxruntime's message, so its own red
+      // stderr lines are duplicates in the host's log. Quiet unless the host chose a level itself.
+      if (ort.env.logLevel === undefined || ort.env.logLevel === 'warning') ort.env.logLevel = 'fatal';
+      return ort;
+    })
     .catch((err: unknown) => {
       loaded = undefined;
+      if (isMissingNativeAddon(err)) throw missingNativeAddonError('onnxruntime-node', err, 'Serving');
       throw new FailedPreconditionError(`Serving needs onnxruntime-node: ${(err as Error).message}`, { cause: err });
     });
   return loaded;

@@ -78,11 +78,20 @@ export async function createSession(
       const session = options.mode === 'worker' ? await createWorkerSession(bytes, sessionOptions) : await ort.InferenceSession.create(bytes, sessionOptions);
       return { session, provider };
     } catch (err) {
+      // A model onnxruntime refuses fails on every provider; saying "cpu is not available" hid the
+      // real cause in err.cause. The CPU provider is always there, so its failure is the model's too.
+      const message = ((err as Error)?.message ?? String(err)).trim();
+      if (provider === 'cpu' || INVALID_MODEL.test(message)) {
+        throw new InvalidArgumentError(`Invalid model ${label}: onnxruntime cannot load it: ${message.replace(/^.*?(?=This is an invalid model|Load model|Protobuf|\[ONNXRuntimeError\])/s, '')}`, {
+          cause: err,
+          details: { field: 'model' },
+        });
+      }
       lastError = err;
       events.emit('warning', { source: 'serving', message: `${label}: execution provider ${provider} is not available here, trying the next one`, cause: err });
     }
   }
-  throw new InvalidArgumentError(`Invalid executionProviders: none of ${providers.join(', ')} could start for ${label}`, { cause: lastError });
+  throw new InvalidArgumentError(`Invalid executionProviders: none of ${providers.join(', ')} could start for ${label}`, { cause: lastError, details: { field: 'executionProviders' } });
 }
 
 /**
@@ -98,6 +107,8 @@ export interface PredictGate {
    */
   release(outputs: Outputs, tensors: Record<string, Tensor>): Outputs;
 }
+/** onnxruntime's messages for a model it cannot load on any provider (graph, protobuf, types). */
+const INVALID_MODEL = /invalid model|INVALID_GRAPH|INVALID_PROTOBUF|Protobuf parsing failed|ShapeInferenceError|does not exist in the graph|Type Error/i;
 
 export interface SwapEvent {
   name: string;

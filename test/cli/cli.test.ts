@@ -119,7 +119,7 @@ describe('the mlops command (built binary in a child process)', () => {
     expect(m.code).toBe(0);
     expect(m.stdout).toMatch(/px\s+50/);
     expect(m.stderr).toContain('materialize px: 50 rows written');
-    expect(mlops('features', 'materialize')).toMatchObject({ code: 1, stderr: expect.stringContaining('--start') });
+    expect(mlops('features', 'materialize')).toMatchObject({ code: 2, stderr: expect.stringContaining('--start') });
     writeFileSync(defs, '{ not json');
     expect(mlops('features', 'apply', defs)).toMatchObject({ code: 1, stderr: expect.stringContaining('not JSON') });
   });

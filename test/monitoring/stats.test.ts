@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { binnedShares, countValues } from '../../src/monitoring/binning.js';
 import { chisquare, jensenShannon, kl, ks2samp, psi, wassersteinNormed, ztest } from '../../src/monitoring/stats.js';
 import { make } from '../helpers/drift-data.js';
+import { columnDrift } from '../../src/monitoring/drift.js';
 
 interface Fixture {
   data: Record<string, { ref: [string, ...unknown[]]; cur: [string, ...unknown[]] }>;
@@ -38,7 +39,10 @@ describe('drift statistics against scipy (fixtures from scripts/drift-fixtures.p
       }
       if (e.wassersteinNormed !== undefined) close(wassersteinNormed(ref as number[], cur as number[]), e.wassersteinNormed as number, 'wasserstein');
       const shares = binnedShares(ref, cur, numeric);
-      close(jensenShannon(shares.ref, shares.cur), e.jensenShannon as number, 'jensen-shannon');
+      const unfilled = binnedShares(ref, cur, numeric, { fillEmpty: false });
+      close(jensenShannon(unfilled.ref, unfilled.cur), e.jensenShannon as number, 'jensen-shannon');
+      close(columnDrift(ref, cur, { test: 'jensenshannon', kind: numeric ? 'num' : 'cat' }).statistic, e.jensenShannon as number, 'columnDrift jensenshannon');
+      close(columnDrift(ref, cur, { test: 'psi', kind: numeric ? 'num' : 'cat' }).statistic, e.psi as number, 'columnDrift psi');
       close(psi(shares.ref, shares.cur), e.psi as number, 'psi');
       close(kl(shares.ref, shares.cur), e.kl as number, 'kl');
       if (e.chisquare) {

@@ -4,6 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { LRUCache } from 'lru-cache';
 import { InvalidArgumentError, UnavailableError } from '../../core/errors.js';
 import { systemClock, type Clock } from '../../core/clock.js';
+import { isMissingNativeAddon, missingNativeAddonError } from '../../core/native-addon.js';
 import { AsyncMutex } from './async-mutex.js';
 import { backoff, errorCode, isBusy, mapSqlError } from './errors.js';
 import { applyMigrationsLocked, validateMigrations } from './migrations.js';
@@ -87,6 +88,8 @@ export async function openSqlite(options: SqliteOptions): Promise<SqlDriver> {
   try {
     db = new Database(options.path);
   } catch (err) {
+    // better-sqlite3 loads its addon on the first `new Database`, so a skipped install script shows here.
+    if (isMissingNativeAddon(err)) throw missingNativeAddonError('better-sqlite3', err, 'The SQLite metadata store');
     throw new UnavailableError(`Cannot open SQLite database ${options.path}: ${(err as Error).message}`, {
       cause: err,
     });

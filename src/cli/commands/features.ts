@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, NotFoundError } from '../../core/errors.js';
 import type { ApplyInput } from '../../features/types.js';
-import { parse, positional } from '../args.js';
+import { parse, positional, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { print, progress, table } from '../output.js';
 import { openRuntime, withRuntime } from '../runtime-options.js';
@@ -48,7 +48,11 @@ mlops features materialize --incremental [--end <time>] [--view <name>]...
     const time = (v: string | undefined): number | string | undefined => (v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) : v);
     const start = time(p.values.start);
     const end = time(p.values.end) ?? Date.now();
-    if (!p.values.incremental && start === undefined) throw new InvalidArgumentError('Invalid --start: give the start of the range, or --incremental');
+    if (!p.values.incremental && start === undefined) throw new UsageError('missing --start <time> (or --incremental)');
+    const online = p.values.online ?? process.env.MLOPS_ONLINE;
+    if (online === undefined || online === '' || online === 'memory' || online === 'memory://') {
+      o.err('warning: the online store is in memory (no --online or MLOPS_ONLINE): the rows materialized here vanish when this command exits. Pass --online redis://host:6379/0 to keep them.');
+    }
     const ml = await openRuntime(p);
     const bars = new Map<string, ReturnType<typeof progress>>();
     const off = ml.events.on('features.materialize.progress', (e) => {
@@ -57,7 +61,7 @@ mlops features materialize --incremental [--end <time>] [--view <name>]...
         bar = progress(o, `materialize ${e.view}`);
         bars.set(e.view, bar);
       }
-      bar.update(e.written);
+      bar.update(e.written, e.total);
     });
     try {
       const views = p.values.view;

@@ -38,7 +38,11 @@ export const modelsVersions: Command = {
   async run(argv, o) {
     const p = parse(argv, {});
     const name = positional(p, 0, 'name');
-    const r = await withRuntime(p, (ml) => ml.registry.searchModelVersions({ filter: `name = '${name.replace(/'/g, "\\'")}'`, orderBy: ['version ASC'] }));
+    const r = await withRuntime(p, async (ml) => {
+      // A search for a model that does not exist finds no versions; that is a mistake, not an empty list.
+      await ml.registry.getRegisteredModel(name);
+      return ml.registry.searchModelVersions({ filter: `name = '${name.replace(/'/g, "\\'")}'`, orderBy: ['version ASC'] });
+    });
     print(o, r.modelVersions, () => versionRows(r.modelVersions));
   },
 };

@@ -1,5 +1,4 @@
-import { InvalidArgumentError } from '../../core/errors.js';
-import { intOption, parse, positional } from '../args.js';
+import { intOption, parse, positional, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { isoTime, print, table } from '../output.js';
 import { withRuntime } from '../runtime-options.js';
@@ -8,7 +7,7 @@ function viewType(v: string | undefined) {
   if (v === undefined) return undefined;
   const up = v.toUpperCase().replace(/-/g, '_');
   const named = up === 'ACTIVE' ? 'ACTIVE_ONLY' : up === 'DELETED' ? 'DELETED_ONLY' : up;
-  if (named !== 'ACTIVE_ONLY' && named !== 'DELETED_ONLY' && named !== 'ALL') throw new InvalidArgumentError(`Invalid --view: ${JSON.stringify(v)} must be active, deleted or all`);
+  if (named !== 'ACTIVE_ONLY' && named !== 'DELETED_ONLY' && named !== 'ALL') throw new UsageError(`--view must be active, deleted or all, got ${JSON.stringify(v)}`);
   return named;
 }
 
@@ -30,12 +29,14 @@ export const experimentsList: Command = {
 export const runsList: Command = {
   name: 'runs list',
   summary: 'Search the runs of an experiment',
-  help: `mlops runs list --experiment <id or name> [--filter <expr>] [--order-by <expr>]... [--max <n>]
-  e.g. mlops runs list --experiment momentum --filter "metrics.auc > 0.8" --order-by "metrics.auc DESC"`,
+  help: `mlops runs list --experiment <id or name> [--filter <expr>] [--order-by <expr>]... [--max <n>] [--page-token <token>]
+  e.g. mlops runs list --experiment momentum --filter "metrics.auc > 0.8" --order-by "metrics.auc DESC"
+  --max is the page size (default 100); when there are more runs, the next page's --page-token is printed on stderr`,
   async run(argv, o) {
-    const p = parse(argv, { experiment: { type: 'string', short: 'e' }, filter: { type: 'string' }, 'order-by': { type: 'string', multiple: true }, max: { type: 'string' }, view: { type: 'string' } });
+    const p = parse(argv, { experiment: { type: 'string', short: 'e' }, filter: { type: 'string' }, 'order-by': { type: 'string', multiple: true }, max: { type: 'string' }, view: { type: 'string' }, 'page-token': { type: 'string' } });
     const exp = p.values.experiment;
-    if (exp === undefined) throw new InvalidArgumentError('Invalid --experiment: give an experiment id or name');
+    if (exp === undefined) throw new UsageError('missing --experiment <id or name>');
+    const pageToken = p.values['page-token'];
     const max = intOption(p.values.max, 'max') ?? 100;
     const view = viewType(p.values.view);
     const r = await withRuntime(p, async (ml) => {
@@ -46,6 +47,7 @@ export const runsList: Command = {
         ...(p.values.filter ? { filter: p.values.filter } : {}),
         ...(p.values['order-by'] ? { orderBy: p.values['order-by'] } : {}),
         ...(view ? { viewType: view } : {}),
+        ...(pageToken !== undefined ? { pageToken } : {}),
       });
     });
     const metricKeys = [...new Set(r.runs.flatMap((run) => Object.keys(run.data.metrics)))].sort().slice(0, 6);
@@ -55,6 +57,8 @@ export const runsList: Command = {
         r.runs.map((run) => [run.info.runId, run.info.runName, run.info.status, isoTime(run.info.startTime), ...metricKeys.map((k) => run.data.metrics[k]?.toPrecision(6))]),
       ),
     );
+    // A full page says nothing about what follows it: say that there is more, and how to get it.
+    if (r.nextPageToken !== undefined && !o.json) o.err(`${r.runs.length} runs shown; more match. Next page: --page-token ${r.nextPageToken}`);
   },
 };
 
@@ -96,7 +100,7 @@ export const modelsLogged: Command = {
   async run(argv, o) {
     const p = parse(argv, { experiment: { type: 'string', short: 'e' }, filter: { type: 'string' }, max: { type: 'string' } });
     const exp = p.values.experiment;
-    if (exp === undefined) throw new InvalidArgumentError('Invalid --experiment: give an experiment id or name');
+    if (exp === undefined) throw new UsageError('Invalid --experiment: give an experiment id or name');
     const max = intOption(p.values.max, 'max') ?? 100;
     const r = await withRuntime(p, async (ml) => {
       const experimentId = /^\d+$/.test(exp) ? exp : (await ml.tracking.getExperimentByName(exp)).experimentId;

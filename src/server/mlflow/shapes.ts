@@ -57,8 +57,18 @@ export function runInfoJson(i: RunInfo, uri: UriMapper = same): Json {
   };
 }
 
+/**
+ * JSON has no NaN or infinities: JSON.stringify would write null, and then NaN, +Infinity and
+ * -Infinity cannot be told apart. They go out as the strings "NaN", "Infinity" and "-Infinity",
+ * proto3's JSON form for doubles: MLflow's Python client (protobuf's ParseDict) and our own
+ * log-metric/log-batch read them back as numbers, and JSON.parse keeps working for JS clients.
+ */
+function doubleJson(value: number): number | string {
+  return Number.isFinite(value) ? value : String(value);
+}
+
 export function metricJson(m: Metric): Json {
-  return { key: m.key, value: m.value, timestamp: m.timestamp, step: m.step };
+  return { key: m.key, value: doubleJson(m.value), timestamp: m.timestamp, step: m.step };
 }
 
 function datasetInputJson(d: DatasetInput): Json {
