@@ -38,7 +38,7 @@ export async function* redisStreamSource(options: RedisStreamSourceOptions): Asy
   const owned = client === undefined;
   if (client === undefined) {
     if (!options.url) throw new InvalidArgumentError('Invalid redisStreamSource: give url or client');
-    const ioredis = await importOptional('ioredis', 'The Redis Streams source');
+    const ioredis = await importOptional(() => import('ioredis'), 'ioredis', 'The Redis Streams source');
     const Redis = pickExport<new (url: string, opts: Record<string, unknown>) => RedisStreamClient>(ioredis, 'Redis');
     client = new Redis(options.url, { maxRetriesPerRequest: 3 });
   }
