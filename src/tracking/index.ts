@@ -4,5 +4,5 @@ export type { BatchInput, MetricInput, KeyValues } from './run-writes.js';
 export type { BufferOptions } from './metric-buffer.js';
 export type { ArtifactSource } from './artifacts.js';
 export type { CreateRunInput, UpdateRunInput } from './run-store.js';
-export { LIMITS as TRACKING_LIMITS } from './limits.js';
+export { LIMITS as TRACKING_LIMITS } from '../search/limits.js';
 export * from './types.js';

@@ -14,7 +14,8 @@ import {
 } from '../../core/errors.js';
 import { importOptional, pickExport } from '../../core/optional-import.js';
 import { validateBlobKey, validateBlobPrefix } from './blob-key.js';
-import { chunksOf, decodeCursor, encodeCursor, readAll, sha256Hex } from './hashing.js';
+import { chunksOf, readAll, sha256Hex } from './hashing.js';
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
 import type { BlobBody, BlobInfo, BlobListOptions, BlobListPage, BlobStore } from './types.js';
 
 /** The part of an S3 client this store uses; any @aws-sdk/client-s3 S3Client fits. */

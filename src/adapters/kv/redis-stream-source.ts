@@ -1,7 +1,7 @@
-import { InvalidArgumentError } from '../core/errors.js';
-import { importOptional, pickExport } from '../core/optional-import.js';
-import type { StreamMessage } from './ingest.js';
-import type { FeatureRow } from './types.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+import { importOptional, pickExport } from '../../core/optional-import.js';
+import type { StreamMessage } from '../../features/ingest.js';
+import type { FeatureRow } from '../../features/types.js';
 
 /** The ioredis calls this source makes (structural, so ioredis stays optional). */
 export interface RedisStreamClient {
