@@ -4,3 +4,7 @@ export type { StreamMessage, IngestOptions, IngestStats } from './ingest.js';
 export type { FeaturesOptions, NearCacheOptions } from './context.js';
 export * from './types.js';
 export type { OnlineTally } from './feature-store.js';
+export type { FeaturesEngine } from './feature-store.js';
+export { parseTimestamp } from './parse.js';
+export { fromSql } from './rows.js';
+export { offlineTable, q } from './schema.js';

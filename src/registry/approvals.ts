@@ -1,5 +1,5 @@
 import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '../core/errors.js';
-import { checkString } from '../search/limits.js';
+import { checkString } from '../search/index.js';
 import { bumpChanges, type RegistryContext } from './context.js';
 import { checkModelName, checkVersion } from './names.js';
 import type { ApprovalEvent, ApprovalState, ModelVersion } from './types.js';

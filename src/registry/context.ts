@@ -3,7 +3,7 @@ import type { SqlDriver, SqlExecutor } from '../adapters/sql/types.js';
 import type { Clock } from '../core/clock.js';
 import { NotFoundError } from '../core/errors.js';
 import type { EventBus, MlopsEvents } from '../core/events.js';
-import type { AuditSink } from '../governance/audit-log.js';
+import type { AuditSink } from '../governance/index.js';
 
 export interface RegistryContext {
   sql: SqlDriver;

@@ -2,3 +2,7 @@ export { Registry, type RegistryOptions } from './registry.js';
 export { parseModelRef } from './names.js';
 export { readOnnxSignature } from './onnx-signature.js';
 export * from './types.js';
+export { withColumns, type InputColumns } from './columns.js';
+export { checkModelName, checkVersion } from './names.js';
+export type { RegistryEngine } from './registry.js';
+export { verifyBytes } from './version-store.js';

@@ -1,11 +1,11 @@
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError } from '../core/errors.js';
 import type { SqlExecutor } from '../adapters/sql/types.js';
-import { LIMITS, checkKey, checkMaxResults, checkString } from '../search/limits.js';
-import { chunks, placeholders } from '../search/in-lists.js';
-import type { SearchSchema } from '../search/ast.js';
-import { compileFilter, compileOrder, type SqlEntity } from '../search/compile.js';
-import { decodePageToken, encodePageToken, queryDigest } from '../search/page-token.js';
-import { parseFilter, parseOrderBy } from '../search/parser.js';
+import { LIMITS, checkKey, checkMaxResults, checkString } from '../search/index.js';
+import { chunks, placeholders } from '../search/index.js';
+import type { SearchSchema } from '../search/index.js';
+import { compileFilter, compileOrder, type SqlEntity } from '../search/index.js';
+import { decodePageToken, encodePageToken, queryDigest } from '../search/index.js';
+import { parseFilter, parseOrderBy } from '../search/index.js';
 import { bumpChanges, modelId, type RegistryContext } from './context.js';
 import { checkModelName } from './names.js';
 import type { RegisteredModel } from './types.js';

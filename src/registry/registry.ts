@@ -1,6 +1,6 @@
-import type { Principal } from '../governance/principal.js';
-import type { Action, Authorizer } from '../governance/rbac.js';
-import type { TrackingEngine } from '../tracking/tracking.js';
+import type { Principal } from '../governance/index.js';
+import type { Action, Authorizer } from '../governance/index.js';
+import type { TrackingEngine } from '../tracking/index.js';
 import { Aliases } from './aliases.js';
 import { Approvals } from './approvals.js';
 import type { RegistryContext } from './context.js';

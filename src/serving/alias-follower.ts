@@ -1,9 +1,9 @@
 import { MlopsError } from '../core/errors.js';
 import type { EventBus, MlopsEvents } from '../core/events.js';
-import { withColumns, type InputColumns } from '../registry/columns.js';
-import type { RegistryEngine } from '../registry/registry.js';
-import type { ModelSignature } from '../registry/types.js';
-import { verifyBytes } from '../registry/version-store.js';
+import { withColumns, type InputColumns } from '../registry/index.js';
+import type { RegistryEngine } from '../registry/index.js';
+import type { ModelSignature } from '../registry/index.js';
+import { verifyBytes } from '../registry/index.js';
 import type { OrtModule } from './ort.js';
 import { createSession, warmupSession, type ServedModel, type SessionOptions } from './served-model.js';
 

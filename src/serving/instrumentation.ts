@@ -1,6 +1,6 @@
 import type { Tensor } from 'onnxruntime-node';
 import { DeferredCounter, DeferredObserver, SampledGauge, type MetricsRegistry } from '../core/metrics.js';
-import type { DriftMonitor } from '../monitoring/monitor.js';
+import type { DriftMonitor } from '../monitoring/index.js';
 import type { Outputs } from './batcher.js';
 import type { ServedModel } from './served-model.js';
 

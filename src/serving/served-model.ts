@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../core/errors.js';
 import type { EventBus, MlopsEvents } from '../core/events.js';
-import type { ModelSignature } from '../registry/types.js';
+import type { ModelSignature } from '../registry/index.js';
 import { DynamicBatcher, type BatchingOptions, type Outputs } from './batcher.js';
 import { compileInputs, type InputPreparer, type PredictInputs } from './inputs.js';
 import type { OrtModule } from './ort.js';

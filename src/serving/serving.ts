@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../core/errors.js';
 import type { EventBus, MlopsEvents } from '../core/events.js';
-import type { Principal } from '../governance/principal.js';
-import type { Authorizer } from '../governance/rbac.js';
-import { parseModelRef } from '../registry/names.js';
-import { withColumns, type InputColumns } from '../registry/columns.js';
-import { readOnnxSignature } from '../registry/onnx-signature.js';
-import type { RegistryEngine } from '../registry/registry.js';
-import { verifyBytes } from '../registry/version-store.js';
+import type { Principal } from '../governance/index.js';
+import type { Authorizer } from '../governance/index.js';
+import { parseModelRef } from '../registry/index.js';
+import { withColumns, type InputColumns } from '../registry/index.js';
+import { readOnnxSignature } from '../registry/index.js';
+import type { RegistryEngine } from '../registry/index.js';
+import { verifyBytes } from '../registry/index.js';
 import { checkBatching, type BatchingOptions } from './batcher.js';
 import { loadOrt } from './ort.js';
 import { ServedModel, createSession, type SessionOptions } from './served-model.js';
@@ -16,7 +16,7 @@ import { ModelRouter, type RouterOptions } from './router.js';
 import { attachMonitor, instrument, type MonitorHook } from './instrumentation.js';
 import { SERVING_MODULE, attachPredictionLog, checkLogOptions, servingMigrations, type PredictionLogOptions } from './prediction-log.js';
 import type { MetricsRegistry } from '../core/metrics.js';
-import type { FeaturesEngine } from '../features/feature-store.js';
+import type { FeaturesEngine } from '../features/index.js';
 
 export interface LoadOptions extends SessionOptions {
   /** Served name (Open Inference Protocol); default the registered model's name or the file name. */

@@ -1,12 +1,12 @@
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../core/errors.js';
 import type { SqlExecutor } from '../adapters/sql/types.js';
 import type { TrackingContext } from './context.js';
-import { LIMITS, checkKey, checkMaxResults, checkString, checkTagRecord } from '../search/limits.js';
+import { LIMITS, checkKey, checkMaxResults, checkString, checkTagRecord } from '../search/index.js';
 import { EXPERIMENT_COLUMNS, groupKeyValues, toExperiment, type ExperimentRow } from './rows.js';
-import { chunks, placeholders } from '../search/in-lists.js';
-import { compileFilter, compileOrder } from '../search/compile.js';
-import { decodePageToken, encodePageToken, queryDigest } from '../search/page-token.js';
-import { parseFilter, parseOrderBy } from '../search/parser.js';
+import { chunks, placeholders } from '../search/index.js';
+import { compileFilter, compileOrder } from '../search/index.js';
+import { decodePageToken, encodePageToken, queryDigest } from '../search/index.js';
+import { parseFilter, parseOrderBy } from '../search/index.js';
 import { EXPERIMENT_SEARCH_SCHEMA, EXPERIMENT_SQL_ENTITY } from './search-entities.js';
 import { VIEW_TYPES, type Experiment, type SearchExperimentsOptions, type SearchExperimentsResult, type ViewType } from './types.js';
 

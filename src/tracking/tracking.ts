@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { BlobInfo } from '../adapters/blob/types.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { Principal } from '../governance/principal.js';
-import type { Action, Authorizer, ResourceKind } from '../governance/rbac.js';
+import type { Principal } from '../governance/index.js';
+import type { Action, Authorizer, ResourceKind } from '../governance/index.js';
 import { RunArtifacts, type ArtifactSource } from './artifacts.js';
 import type { TrackingContext } from './context.js';
 import { RunDatasets } from './datasets.js';
