@@ -15,7 +15,8 @@ export {
   type MlopsErrorOptions,
 } from './core/errors.js';
 export { systemClock, ManualClock, type Clock } from './core/clock.js';
-export { EventBus, type MlopsEvents } from './core/events.js';
+export { EventBus, type CoreEvents } from './core/events.js';
+export type { MlopsEvents } from './events.js';
 export { MetricsRegistry, METRIC_PREFIX } from './core/metrics.js';
 export { newRunId, newId, isRunId } from './core/ids.js';
 export { parseInput } from './core/validation.js';

@@ -1,5 +1,4 @@
 export { FeatureStore } from './feature-store.js';
-export { redisStreamSource, type RedisStreamSourceOptions } from '../adapters/kv/redis-stream-source.js';
 export type { StreamMessage, IngestOptions, IngestStats } from './ingest.js';
 export type { FeaturesOptions, NearCacheOptions } from './context.js';
 export * from './types.js';
@@ -8,3 +7,4 @@ export type { FeaturesEngine } from './feature-store.js';
 export { parseTimestamp } from './parse.js';
 export { fromSql } from './rows.js';
 export { offlineTable, q } from './schema.js';
+export type { FeaturesEvents } from './events.js';

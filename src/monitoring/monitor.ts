@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../core/errors.js';
-import type { EventBus, MlopsEvents } from '../core/events.js';
+import type { MonitoringBus } from './events.js';
 import type { MetricsRegistry } from '../core/metrics.js';
 import { driftReport, type DriftOptions, type DriftReport } from './drift.js';
 import { Reservoir, buildProfile, prng, toColumns, type Columns, type ReferenceProfile, type Rows } from './profile.js';
@@ -24,7 +24,7 @@ export interface DataQuality {
 
 /** What a monitor shares with the runtime. */
 export interface MonitorHost {
-  events: EventBus<MlopsEvents>;
+  events: MonitoringBus;
   metrics: MetricsRegistry;
 }
 

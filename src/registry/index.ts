@@ -6,3 +6,4 @@ export { withColumns, type InputColumns } from './columns.js';
 export { checkModelName, checkVersion } from './names.js';
 export type { RegistryEngine } from './registry.js';
 export { verifyBytes } from './version-store.js';
+export type { RegistryEvents } from './events.js';

@@ -1,5 +1,5 @@
 import { MlopsError } from '../core/errors.js';
-import type { EventBus, MlopsEvents } from '../core/events.js';
+import type { ServingBus } from './events.js';
 import { withColumns, type InputColumns } from '../registry/index.js';
 import type { RegistryEngine } from '../registry/index.js';
 import type { ModelSignature } from '../registry/index.js';
@@ -20,7 +20,7 @@ export function followAlias(
   modelName: string,
   alias: string,
   registry: RegistryEngine,
-  events: EventBus<MlopsEvents>,
+  events: ServingBus,
   options: SessionOptions & { pollIntervalMs: number; warmup?: boolean; columns?: InputColumns },
 ): () => void {
   const served: number[] = model.version === null ? [] : [model.version];

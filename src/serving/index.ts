@@ -5,3 +5,4 @@ export type { PredictInputs, InputValue } from './inputs.js';
 export { ModelRouter, type Route, type RouterOptions } from './router.js';
 export type { PredictionRecord, PredictionLogOptions } from './prediction-log.js';
 export type { FeatureJoinOptions, LoadOptions as ServingLoadOptions } from './serving.js';
+export type { ServingEvents } from './events.js';

@@ -1,7 +1,7 @@
 import type { Tensor } from 'onnxruntime-node';
 import type { SqlDriver } from '../adapters/sql/types.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { EventBus, MlopsEvents } from '../core/events.js';
+import type { ServingBus } from './events.js';
 import type { Migration } from '../adapters/sql/types.js';
 import type { Outputs } from './batcher.js';
 import type { ServedModel } from './served-model.js';
@@ -56,7 +56,7 @@ export function checkLogOptions(options: PredictionLogOptions): { rate: number; 
 }
 
 /** Records sampled predictions (inputs, outputs, version, latency) to SQL or a callback. */
-export function attachPredictionLog(model: ServedModel, options: PredictionLogOptions, sql: SqlDriver, events: EventBus<MlopsEvents>): void {
+export function attachPredictionLog(model: ServedModel, options: PredictionLogOptions, sql: SqlDriver, events: ServingBus): void {
   const { rate, to } = checkLogOptions(options);
   const previous = model.afterPredict;
   model.afterPredict = (tensors, outputs, seconds) => {

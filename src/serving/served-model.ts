@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../core/errors.js';
-import type { EventBus, MlopsEvents } from '../core/events.js';
+import type { ServingBus } from './events.js';
 import type { ModelSignature } from '../registry/index.js';
 import { DynamicBatcher, type BatchingOptions, type Outputs } from './batcher.js';
 import { compileInputs, type InputPreparer, type PredictInputs } from './inputs.js';
@@ -51,7 +51,7 @@ export async function createSession(
   ort: OrtModule,
   bytes: Uint8Array,
   options: SessionOptions,
-  events: EventBus<MlopsEvents>,
+  events: ServingBus,
   label: string,
 ): Promise<{ session: InferenceSession; provider: ExecutionProvider }> {
   const providers = options.executionProviders ?? ['cpu'];

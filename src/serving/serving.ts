@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../core/errors.js';
-import type { EventBus, MlopsEvents } from '../core/events.js';
+import type { ServingBus } from './events.js';
 import type { Principal } from '../governance/index.js';
 import type { Authorizer } from '../governance/index.js';
 import { parseModelRef } from '../registry/index.js';
@@ -62,7 +62,7 @@ export class ServingEngine {
   readonly models = new Set<ServedModel>();
 
   constructor(
-    readonly events: EventBus<MlopsEvents>,
+    readonly events: ServingBus,
     readonly registry: RegistryEngine,
     readonly metrics: MetricsRegistry,
     readonly features: FeaturesEngine,

@@ -7,3 +7,4 @@ export type { CreateRunInput, UpdateRunInput } from './run-store.js';
 export { LIMITS as TRACKING_LIMITS } from '../search/index.js';
 export * from './types.js';
 export type { TrackingEngine } from './tracking.js';
+export type { TrackingEvents } from './events.js';
