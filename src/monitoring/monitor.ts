@@ -215,8 +215,25 @@ export class DriftMonitor {
     this.rows = 0;
   }
 
+  readonly #closeHooks: Array<() => void> = [];
+
+  /**
+   * Adds a hook that runs once when the monitor closes (in the order added), e.g. to stop listening to
+   * what feeds it. Returns a function that removes the hook.
+   */
+  addHook(name: 'close', fn: () => void): () => void {
+    if (name !== 'close') throw new InvalidArgumentError(`Invalid hook: ${JSON.stringify(name)} (monitors have close)`);
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`Invalid hook: close needs a function, got ${typeof fn}`);
+    this.#closeHooks.push(fn);
+    return () => {
+      const at = this.#closeHooks.indexOf(fn);
+      if (at !== -1) this.#closeHooks.splice(at, 1);
+    };
+  }
+
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    for (const fn of this.#closeHooks.splice(0)) fn();
   }
 }

@@ -62,11 +62,7 @@ export class Monitoring {
     const off = this.engine.host.events.on('features.pushed', (e) => {
       if (e.view === view) monitor.observe(e.rows as Array<Record<string, unknown>>);
     });
-    const close = monitor.close.bind(monitor);
-    monitor.close = () => {
-      off();
-      close();
-    };
+    monitor.addHook('close', off);
     return monitor;
   }
 

@@ -32,6 +32,16 @@ interface Pending {
 /** Sees a request's outputs before its caller does (metrics, logging); if it throws, the caller gets that error. */
 export type AfterRequest = (tensors: Record<string, Tensor>, outputs: Outputs, seconds: number) => void;
 
+/** What the batcher tells its owner, fixed at construction (no writable hook fields to overwrite). */
+export interface BatcherHooks {
+  /** Sees each request's outputs before its caller, without costing the caller another promise turn. */
+  afterRequest?: AfterRequest;
+  /** After each session run: the rows and requests it carried and how long it took. */
+  onBatch?: (rows: number, requests: number, seconds: number) => void;
+  /** Told when a batch starts (+1) and ends (-1) on a session, so a swapped-out one is released only when idle. */
+  track?: (session: InferenceSession, delta: number) => void;
+}
+
 /** Two requests can share a session run when every input has the same dimensions after the first. */
 function sameShape(a: Record<string, Tensor>, b: Record<string, Tensor>): boolean {
   for (const name in a) {
@@ -67,23 +77,26 @@ export function checkBatching(options: BatchingOptions = {}): Required<Omit<Batc
  * back per caller; a failing batch fails only its own callers; the queue is bounded.
  */
 export class DynamicBatcher {
-  private queue: Pending[] = [];
-  private queuedRows = 0;
-  private running = false;
-  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  #queue: Pending[] = [];
+  #queuedRows = 0;
+  #running = false;
+  #timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   readonly maxBatchSize: number;
   readonly maxDelayMicros: number;
   readonly maxQueueRows: number;
   readonly queueTimeoutMicros: number | undefined;
-  onBatch: ((rows: number, requests: number, seconds: number) => void) | undefined;
-  /** Told when a batch starts (+1) and ends (-1) on a session, so a swapped-out one is released only when idle. */
-  track: ((session: InferenceSession, delta: number) => void) | undefined;
+  readonly #onBatch: BatcherHooks['onBatch'];
+  readonly #track: BatcherHooks['track'];
+  readonly #afterRequest: AfterRequest | undefined;
+  readonly #ort: OrtModule;
+  readonly #session: () => InferenceSession;
 
-  constructor(
-    private readonly ort: OrtModule,
-    private readonly session: () => InferenceSession,
-    options: BatchingOptions = {},
-  ) {
+  constructor(ort: OrtModule, session: () => InferenceSession, options: BatchingOptions = {}, hooks: BatcherHooks = {}) {
+    this.#ort = ort;
+    this.#session = session;
+    this.#onBatch = hooks.onBatch;
+    this.#track = hooks.track;
+    this.#afterRequest = hooks.afterRequest;
     const checked = checkBatching(options);
     this.maxBatchSize = checked.maxBatchSize;
     this.maxDelayMicros = checked.maxDelayMicros;
@@ -92,50 +105,44 @@ export class DynamicBatcher {
   }
 
   get queueDepth(): number {
-    return this.queuedRows;
+    return this.#queuedRows;
   }
 
   /** Session runs in flight (batches, batch-1 runs and oversized requests). */
-  private active = 0;
-  private idleWaiters: Array<() => void> = [];
+  #active = 0;
+  #idleWaiters: Array<() => void> = [];
 
   /** Resolves once nothing is queued or running: everything accepted so far has been answered. */
   whenIdle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  private isIdle(): boolean {
-    return this.active === 0 && this.queue.length === 0;
+  #isIdle(): boolean {
+    return this.#active === 0 && this.#queue.length === 0;
   }
 
   /** Starts a session run: counted for whenIdle(), and told to `track` so a swapped-out session outlives it. */
-  private beginRun(): InferenceSession {
-    this.active += 1;
-    const session = this.session();
-    this.track?.(session, 1);
+  #beginRun(): InferenceSession {
+    this.#active += 1;
+    const session = this.#session();
+    this.#track?.(session, 1);
     return session;
   }
 
-  private endRun(session: InferenceSession): void {
-    this.track?.(session, -1);
-    this.active -= 1;
-    this.notifyIfIdle();
+  #endRun(session: InferenceSession): void {
+    this.#track?.(session, -1);
+    this.#active -= 1;
+    this.#notifyIfIdle();
   }
 
-  private notifyIfIdle(): void {
-    if (this.idleWaiters.length > 0 && this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  #notifyIfIdle(): void {
+    if (this.#idleWaiters.length > 0 && this.#isIdle()) for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
-
-  /**
-   * Sees each request's outputs before its caller does (metrics, logging), without costing the caller
-   * another promise turn; `seconds` runs from `started` given to submit().
-   */
-  afterRequest: AfterRequest | undefined;
 
   /** Hands a request its outputs: afterRequest first, then the caller. */
-  private settle(p: Pending, outputs: Outputs, now: number): void {
-    const after = this.afterRequest;
+  #settle(p: Pending, outputs: Outputs, now: number): void {
+    const after = this.#afterRequest;
     if (after === undefined) {
       p.resolve(outputs);
       return;
@@ -152,74 +159,74 @@ export class DynamicBatcher {
   submit(tensors: Record<string, Tensor>, rows: number, started = performance.now()): Promise<Outputs> {
     if (rows > this.maxBatchSize) {
       // Larger than a batch: run alone rather than split.
-      return new Promise<Outputs>((resolve, reject) => void this.runBatch([{ tensors, rows, resolve, reject, started }]));
+      return new Promise<Outputs>((resolve, reject) => void this.#runBatch([{ tensors, rows, resolve, reject, started }]));
     }
-    if (this.maxDelayMicros === 0 && !this.running && this.queue.length === 0) return this.runNow(tensors, rows, started);
-    if (this.queuedRows + rows > this.maxQueueRows) {
-      return Promise.reject(new UnavailableError(`Prediction queue is full (${this.queuedRows} rows waiting, limit ${this.maxQueueRows}); retry later`));
+    if (this.maxDelayMicros === 0 && !this.#running && this.#queue.length === 0) return this.#runNow(tensors, rows, started);
+    if (this.#queuedRows + rows > this.maxQueueRows) {
+      return Promise.reject(new UnavailableError(`Prediction queue is full (${this.#queuedRows} rows waiting, limit ${this.maxQueueRows}); retry later`));
     }
     return new Promise<Outputs>((resolve, reject) => {
-      this.queue.push({ tensors, rows, resolve, reject, started });
-      this.queuedRows += rows;
-      this.schedule();
+      this.#queue.push({ tensors, rows, resolve, reject, started });
+      this.#queuedRows += rows;
+      this.#schedule();
     });
   }
 
-  private runnerSession: InferenceSession | undefined;
-  private runner: SessionRunner | undefined;
+  #runnerSession: InferenceSession | undefined;
+  #runner: SessionRunner | undefined;
 
   /** The runner for a session, made once per session (it changes only on a hot swap). */
-  private runnerOf(session: InferenceSession): SessionRunner {
-    if (session !== this.runnerSession || this.runner === undefined) {
-      this.runner = sessionRunner(session);
-      this.runnerSession = session;
+  #runnerOf(session: InferenceSession): SessionRunner {
+    if (session !== this.#runnerSession || this.#runner === undefined) {
+      this.#runner = sessionRunner(session);
+      this.#runnerSession = session;
     }
-    return this.runner;
+    return this.#runner;
   }
 
   /** Nothing waits and no delay is wanted: run this request at once, without queueing it. */
-  private async runNow(tensors: Record<string, Tensor>, rows: number, started: number): Promise<Outputs> {
+  async #runNow(tensors: Record<string, Tensor>, rows: number, started: number): Promise<Outputs> {
     // An async method rather than .then() callbacks: no closures made per call on the batch-1 path.
-    this.running = true;
-    const session = this.beginRun();
+    this.#running = true;
+    const session = this.#beginRun();
     try {
       let outputs: Outputs;
       try {
-        outputs = (await this.runnerOf(session)(this.materialize(tensors))) as unknown as Outputs;
+        outputs = (await this.#runnerOf(session)(this.#materialize(tensors))) as unknown as Outputs;
       } catch (err) {
         throw toMlopsError(err, 'Inference failed');
       }
       const seconds = (performance.now() - started) / 1000;
-      this.onBatch?.(rows, 1, seconds);
-      this.afterRequest?.(tensors, outputs, seconds);
+      this.#onBatch?.(rows, 1, seconds);
+      this.#afterRequest?.(tensors, outputs, seconds);
       return outputs;
     } finally {
-      this.running = false;
-      if (this.queue.length > 0) this.schedule();
-      this.endRun(session);
+      this.#running = false;
+      if (this.#queue.length > 0) this.#schedule();
+      this.#endRun(session);
     }
   }
 
-  private schedule(): void {
-    if (this.running || this.timer !== undefined) return;
+  #schedule(): void {
+    if (this.#running || this.#timer !== undefined) return;
     // A full batch, or no batching delay at all: run now rather than after a turn of the event loop.
-    if (this.queuedRows >= this.maxBatchSize || this.maxDelayMicros === 0) {
-      void this.drain();
+    if (this.#queuedRows >= this.maxBatchSize || this.maxDelayMicros === 0) {
+      void this.#drain();
       return;
     }
     const fire = () => {
-      this.timer = undefined;
-      void this.drain();
+      this.#timer = undefined;
+      void this.#drain();
     };
-    this.timer = this.maxDelayMicros < 1000 ? setImmediate(fire) : setTimeout(fire, this.maxDelayMicros / 1000);
+    this.#timer = this.maxDelayMicros < 1000 ? setImmediate(fire) : setTimeout(fire, this.maxDelayMicros / 1000);
   }
 
   /**
    * Takes the next batch: requests in arrival order up to maxBatchSize rows, passing over those whose
    * dimensions after the first differ from the oldest request's (they wait for a batch of their own).
    */
-  private take(): Pending[] {
-    const queue = this.queue;
+  #take(): Pending[] {
+    const queue = this.#queue;
     const first = queue[0] as Pending;
     const batch: Pending[] = [first];
     let rows = first.rows;
@@ -235,60 +242,60 @@ export class DynamicBatcher {
       batch.push(p);
       rows += p.rows;
     }
-    this.queue = passed === undefined ? queue.slice(i) : passed.concat(queue.slice(i));
-    this.queuedRows -= rows;
+    this.#queue = passed === undefined ? queue.slice(i) : passed.concat(queue.slice(i));
+    this.#queuedRows -= rows;
     return batch;
   }
 
-  private async drain(): Promise<void> {
-    if (this.running) return;
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer as NodeJS.Timeout);
-      clearImmediate(this.timer as NodeJS.Immediate);
-      this.timer = undefined;
+  async #drain(): Promise<void> {
+    if (this.#running) return;
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer as NodeJS.Timeout);
+      clearImmediate(this.#timer as NodeJS.Immediate);
+      this.#timer = undefined;
     }
-    this.running = true;
+    this.#running = true;
     try {
-      while (this.queue.length > 0) {
-        if (this.queueTimeoutMicros !== undefined && this.expire(this.queueTimeoutMicros) === 0) break;
-        await this.runBatch(this.take());
-        if (this.queue.length > 0 && this.queuedRows < this.maxBatchSize && this.maxDelayMicros > 0) break;
+      while (this.#queue.length > 0) {
+        if (this.queueTimeoutMicros !== undefined && this.#expire(this.queueTimeoutMicros) === 0) break;
+        await this.#runBatch(this.#take());
+        if (this.#queue.length > 0 && this.#queuedRows < this.maxBatchSize && this.maxDelayMicros > 0) break;
       }
     } finally {
-      this.running = false;
-      if (this.queue.length > 0) this.schedule();
+      this.#running = false;
+      if (this.#queue.length > 0) this.#schedule();
     }
   }
 
   /** Answers UNAVAILABLE to every queued request that waited longer than `limit` µs; returns how many are left. */
-  private expire(limit: number): number {
+  #expire(limit: number): number {
     const now = performance.now();
-    const oldest = this.queue[0] as Pending;
-    if ((now - oldest.started) * 1000 <= limit) return this.queue.length; // the oldest is in time, so all are
+    const oldest = this.#queue[0] as Pending;
+    if ((now - oldest.started) * 1000 <= limit) return this.#queue.length; // the oldest is in time, so all are
     const kept: Pending[] = [];
-    for (const p of this.queue) {
+    for (const p of this.#queue) {
       const waited = (now - p.started) * 1000;
       if (waited <= limit) kept.push(p);
       else {
-        this.queuedRows -= p.rows;
+        this.#queuedRows -= p.rows;
         p.reject(new UnavailableError(`Prediction waited ${Math.round(waited)} µs in the queue, longer than batching.queueTimeoutMicros (${limit}); it was not run`));
       }
     }
-    this.queue = kept;
-    this.notifyIfIdle();
+    this.#queue = kept;
+    this.#notifyIfIdle();
     return kept.length;
   }
 
   /** One session run for a batch; every caller in it gets its rows or the batch's error. Never rejects. */
-  private async runBatch(batch: Pending[]): Promise<void> {
+  async #runBatch(batch: Pending[]): Promise<void> {
     const started = performance.now();
-    const session = this.beginRun();
+    const session = this.#beginRun();
     try {
       let outputs: Outputs;
       try {
-        const feeds = batch.length === 1 ? this.materialize((batch[0] as Pending).tensors) : this.concat(batch);
+        const feeds = batch.length === 1 ? this.#materialize((batch[0] as Pending).tensors) : this.#concat(batch);
         // ort.Tensors already have data, dims and type: no copy.
-        outputs = (await this.runnerOf(session)(feeds)) as unknown as Outputs;
+        outputs = (await this.#runnerOf(session)(feeds)) as unknown as Outputs;
       } catch (err) {
         const error = toMlopsError(err, 'Inference failed');
         for (const p of batch) p.reject(error);
@@ -297,18 +304,18 @@ export class DynamicBatcher {
       let rows = 0;
       for (const p of batch) rows += p.rows;
       const now = performance.now();
-      this.onBatch?.(rows, batch.length, (now - started) / 1000);
-      if (batch.length === 1) this.settle(batch[0] as Pending, outputs, now);
-      else this.split(batch, rows, outputs, now);
+      this.#onBatch?.(rows, batch.length, (now - started) / 1000);
+      if (batch.length === 1) this.#settle(batch[0] as Pending, outputs, now);
+      else this.#split(batch, rows, outputs, now);
     } finally {
-      this.endRun(session);
+      this.#endRun(session);
     }
   }
 
   /** Requests carry plain { type, data, dims }; the session wants ort.Tensors. */
-  private materialize(tensors: Record<string, Tensor>): Record<string, Tensor> {
+  #materialize(tensors: Record<string, Tensor>): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    const Tensor = this.ort.Tensor;
+    const Tensor = this.#ort.Tensor;
     for (const name in tensors) {
       const t = tensors[name] as Tensor;
       out[name] = t instanceof Tensor ? t : new Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
@@ -317,7 +324,7 @@ export class DynamicBatcher {
   }
 
   /** Joins the batch's inputs along the first dimension (take() saw that the other dimensions agree). */
-  private concat(batch: Pending[]): Record<string, Tensor> {
+  #concat(batch: Pending[]): Record<string, Tensor> {
     const first = (batch[0] as Pending).tensors;
     const feeds: Record<string, Tensor> = {};
     for (const name in first) {
@@ -345,13 +352,13 @@ export class DynamicBatcher {
       }
       const dims = t.dims.slice();
       dims[0] = rows;
-      feeds[name] = new this.ort.Tensor(t.type as 'float32', data as Float32Array, dims);
+      feeds[name] = new this.#ort.Tensor(t.type as 'float32', data as Float32Array, dims);
     }
     return feeds;
   }
 
   /** Gives each caller its own rows of every output batched along the first dimension. */
-  private split(batch: Pending[], total: number, outputs: Outputs, now: number): void {
+  #split(batch: Pending[], total: number, outputs: Outputs, now: number): void {
     // Worked out once per batch, not once per caller.
     const names: string[] = [];
     const plan: Array<{ o: Outputs[string]; width: number; rest: number[] } | undefined> = [];
@@ -382,7 +389,7 @@ export class DynamicBatcher {
         mine[name] = { data: data.slice(row * step.width, (row + p.rows) * step.width), dims, type: step.o.type };
       }
       row += p.rows;
-      this.settle(p, mine, now);
+      this.#settle(p, mine, now);
     }
   }
 }

@@ -58,9 +58,7 @@ export function checkLogOptions(options: PredictionLogOptions): { rate: number; 
 /** Records sampled predictions (inputs, outputs, version, latency) to SQL or a callback. */
 export function attachPredictionLog(model: ServedModel, options: PredictionLogOptions, sql: SqlDriver, events: ServingBus): void {
   const { rate, to } = checkLogOptions(options);
-  const previous = model.afterPredict;
-  model.afterPredict = (tensors, outputs, seconds) => {
-    previous?.(tensors, outputs, seconds);
+  model.addHook('afterPredict', (tensors, outputs, seconds) => {
     if (rate < 1 && Math.random() >= rate) return;
     const record: PredictionRecord = { ts: Date.now(), model: model.name, version: model.version, latencyMicros: seconds * 1e6, inputs: plain(tensors), outputs: plain(outputs) };
     if (typeof to === 'function') {
@@ -77,5 +75,5 @@ export function attachPredictionLog(model: ServedModel, options: PredictionLogOp
         JSON.stringify(record.outputs),
       ])
       .catch((err: unknown) => events.emit('warning', { source: 'serving', message: `${model.name}: a prediction could not be logged`, cause: err }));
-  };
+  });
 }
