@@ -12,7 +12,7 @@ const MAY_IMPORT = {
   search: [],
   governance: [],
   onnx: [],
-  testing: [],
+  testing: ['onnx'],
   tracking: ['search', 'governance'],
   registry: ['search', 'governance', 'tracking'],
   features: ['search', 'governance'],

@@ -1,7 +1,8 @@
 // In-process ONNX serving: load the approved champion from the registry, predict with dynamic
 // batching, follow alias moves (hot swap), route champion/challenger with a shadow.
 // Run: npx tsx examples/serving.ts   (uses ./.mlops unless MLOPS_DIR is set)
-import { buildLogisticRegression, createMlops } from '@trademaster/mlops';
+import { createMlops } from '@trademaster/mlops';
+import { buildLogisticRegression } from '@trademaster/mlops/testing';
 
 const ml = await createMlops();
 const author = ml.as({ id: 'alice', roles: ['data-scientist'] });

@@ -31,7 +31,7 @@ describe('hooks are lists', () => {
     });
     await expect(served.predict([[1, 2]])).rejects.toThrow('hook broke');
     expect(() => served.addHook('afterPredict', 'nope' as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-    expect(() => served.addHook('before' as never, () => undefined)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => (served.addHook as (name: string, fn: () => void) => void)('before', () => undefined)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     await served.close();
   });
 
