@@ -5,5 +5,5 @@ export * from './types.js';
 export { withColumns, type InputColumns } from './columns.js';
 export { checkModelName, checkVersion } from './names.js';
 export type { RegistryEngine } from './registry.js';
-export { verifyBytes } from './version-store.js';
+export type { ModelArtifacts, VerifiedArtifact } from './model-artifacts.js';
 export type { RegistryEvents } from './events.js';

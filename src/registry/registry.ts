@@ -4,6 +4,7 @@ import type { TrackingEngine } from '../tracking/index.js';
 import { Aliases } from './aliases.js';
 import { Approvals } from './approvals.js';
 import type { RegistryContext } from './context.js';
+import { loadVerifiedArtifact, type ModelArtifacts, type VerifiedArtifact } from './model-artifacts.js';
 import { ModelStore } from './model-store.js';
 import { ModelResolver } from './resolver.js';
 import { REGISTRY_MODULE, registryMigrations } from './schema.js';
@@ -16,7 +17,7 @@ export interface RegistryOptions {
 }
 
 /** Shared by every principal's view of one runtime. */
-export class RegistryEngine {
+export class RegistryEngine implements ModelArtifacts {
   readonly models: ModelStore;
   readonly versions: VersionStore;
   readonly approvals: Approvals;
@@ -37,6 +38,18 @@ export class RegistryEngine {
 
   async init(): Promise<void> {
     await this.ctx.sql.migrate(REGISTRY_MODULE, registryMigrations);
+  }
+
+  resolve(ref: string): Promise<ResolvedModel> {
+    return this.resolver.resolve(ref);
+  }
+
+  loadVerifiedArtifact(ref: string): Promise<VerifiedArtifact> {
+    return loadVerifiedArtifact(this.resolver, this.ctx.blobs, ref);
+  }
+
+  poll(): Promise<boolean> {
+    return this.resolver.poll();
   }
 
   close(): void {

@@ -1,9 +1,7 @@
 import { MlopsError } from '../core/errors.js';
 import type { ServingBus } from './events.js';
 import { withColumns, type InputColumns } from '../registry/index.js';
-import type { RegistryEngine } from '../registry/index.js';
-import type { ModelSignature } from '../registry/index.js';
-import { verifyBytes } from '../registry/index.js';
+import type { ModelArtifacts, ModelSignature } from '../registry/index.js';
 import type { OrtModule } from './ort.js';
 import { createSession, warmupSession, type ServedModel, type SessionOptions } from './served-model.js';
 
@@ -19,7 +17,7 @@ export function followAlias(
   ref: string,
   modelName: string,
   alias: string,
-  registry: RegistryEngine,
+  registry: ModelArtifacts,
   events: ServingBus,
   options: SessionOptions & { pollIntervalMs: number; warmup?: boolean; columns?: InputColumns },
 ): () => void {
@@ -27,7 +25,7 @@ export function followAlias(
   let running: Promise<void> = Promise.resolve();
 
   const load = async (version: number) => {
-    const resolved = await registry.resolver.resolve(`${modelName}/${version}`);
+    const resolved = await registry.resolve(`${modelName}/${version}`);
     if (resolved.approval !== 'approved') throw new MlopsError('FAILED_PRECONDITION', `${modelName}/${version} is ${resolved.approval}`);
     // Requests are checked and built against the served signature: a version whose inputs differ
     // (names, types, shapes, column names) would get inputs built for another model.
@@ -36,8 +34,7 @@ export function followAlias(
     if (difference !== undefined) {
       throw new MlopsError('FAILED_PRECONDITION', `${modelName}/${version} takes other inputs than the version being served (${difference}); load it as a new model`);
     }
-    const bytes = await registry.ctx.blobs.get(resolved.artifactKey);
-    verifyBytes(bytes, resolved.sha256, `${modelName}/${version}`);
+    const { bytes } = await registry.loadVerifiedArtifact(`${modelName}/${version}`);
     const { session } = await createSession(ort, bytes, { ...options, executionProviders: [model.provider] }, events, `${modelName}/${version}`);
     // Warm the new session before it takes traffic; one that cannot run is released, not kept.
     if (options.warmup !== false) {
@@ -54,7 +51,7 @@ export function followAlias(
   const check = async () => {
     let target: number;
     try {
-      target = (await registry.resolver.resolve(ref)).version;
+      target = (await registry.resolve(ref)).version;
     } catch (err) {
       if (!(err instanceof MlopsError) || err.code !== 'NOT_FOUND') throw err;
       // The alias is gone: fall back to the newest earlier version that is still approved.
@@ -89,7 +86,7 @@ export function followAlias(
     events.on('registry.alias.removed', (e) => e.name === modelName && e.alias === alias && schedule()),
   ];
   const timer = setInterval(() => {
-    void registry.resolver.poll().then((changed) => changed && schedule()).catch(() => undefined);
+    void registry.poll().then((changed) => changed && schedule()).catch(() => undefined);
   }, options.pollIntervalMs);
   timer.unref();
   return () => {

@@ -6,8 +6,8 @@ import type { Authorizer } from '../governance/index.js';
 import { parseModelRef } from '../registry/index.js';
 import { withColumns, type InputColumns } from '../registry/index.js';
 import { readOnnxSignature } from '../registry/index.js';
-import type { RegistryEngine } from '../registry/index.js';
-import { verifyBytes } from '../registry/index.js';
+import type { ModelArtifacts } from '../registry/index.js';
+import type { SqlDriver } from '../adapters/sql/types.js';
 import { checkBatching, type BatchingOptions } from './batcher.js';
 import { loadOrt } from './ort.js';
 import { ServedModel, createSession, type SessionOptions } from './served-model.js';
@@ -63,16 +63,18 @@ export class ServingEngine {
 
   constructor(
     readonly events: ServingBus,
-    readonly registry: RegistryEngine,
+    readonly registry: ModelArtifacts,
     readonly metrics: MetricsRegistry,
     readonly features: FeaturesEngine,
+    /** Serving's own tables (the prediction log), migrated as the `serving` module. */
+    readonly sql: SqlDriver,
   ) {}
 
   private migrated: Promise<unknown> | undefined;
 
   /** The prediction-log table, created on first use. */
   ready(): Promise<unknown> {
-    this.migrated ??= this.registry.ctx.sql.migrate(SERVING_MODULE, servingMigrations);
+    this.migrated ??= this.sql.migrate(SERVING_MODULE, servingMigrations);
     return this.migrated;
   }
 
@@ -119,12 +121,14 @@ export class Serving {
     if (typeof source === 'string') {
       const ref = parseModelRef(source);
       this.authz.check(this.principal, 'read', { kind: 'registered_model', name: ref.name });
-      const resolved = await this.engine.registry.resolver.resolve(source);
-      if (resolved.approval !== 'approved' && !options.allowUnapproved) {
-        throw new FailedPreconditionError(`Model version ${resolved.name}/${resolved.version} is ${resolved.approval}; only approved versions serve (or pass allowUnapproved)`);
+      // Approval is checked before the artifact is read: an unapproved version's bytes are never fetched.
+      const checked = await this.engine.registry.resolve(source);
+      if (checked.approval !== 'approved' && !options.allowUnapproved) {
+        throw new FailedPreconditionError(`Model version ${checked.name}/${checked.version} is ${checked.approval}; only approved versions serve (or pass allowUnapproved)`);
       }
-      bytes = await this.engine.registry.ctx.blobs.get(resolved.artifactKey);
-      verifyBytes(bytes, resolved.sha256, `${resolved.name}/${resolved.version}`);
+      // By name/version, so a concurrent alias move cannot hand over another version than the one checked.
+      const { resolved, bytes: verified } = await this.engine.registry.loadVerifiedArtifact(`${checked.name}/${checked.version}`);
+      bytes = verified;
       name = resolved.name;
       version = resolved.version;
       signature = resolved.signature ?? (await readOnnxSignature(bytes));
@@ -176,7 +180,7 @@ export class Serving {
       if (joiner !== undefined) model.joiner = joiner;
       if (options.log !== undefined) {
         await this.engine.ready();
-        attachPredictionLog(model, options.log, this.engine.registry.ctx.sql, this.engine.events);
+        attachPredictionLog(model, options.log, this.engine.sql, this.engine.events);
       }
       if (options.monitor !== undefined) attachMonitor(model, options.monitor);
       if (typeof source === 'string' && (options.follow ?? true)) {
