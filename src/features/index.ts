@@ -4,7 +4,5 @@ export type { FeaturesOptions, NearCacheOptions } from './context.js';
 export * from './types.js';
 export type { OnlineTally } from './feature-store.js';
 export type { FeaturesEngine } from './feature-store.js';
-export { parseTimestamp } from './parse.js';
-export { fromSql } from './rows.js';
-export { offlineTable, q } from './schema.js';
+export { readOfflineColumns, type OfflineColumnsRequest } from './offline-columns.js';
 export type { FeaturesEvents } from './events.js';
