@@ -219,8 +219,8 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
     const metrics = new MetricsRegistry(options.metrics);
     const features = new FeaturesEngine({ sql: metadataStore, kv: onlineStore, clock, events, metrics, audit: auditLog }, options.features);
     await features.init();
-    const serving = new ServingEngine(events, registry, metrics, features, metadataStore);
-    const monitoring = new MonitoringEngine({ events, metrics }, artifactStore, features);
+    const serving = new ServingEngine(events, registry, metrics, features, metadataStore, clock);
+    const monitoring = new MonitoringEngine({ events, metrics, clock }, artifactStore, features);
     const core: RuntimeCore = {
       stores: { metadata: metadataStore, artifacts: artifactStore, online: onlineStore },
       events,

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import type { MonitoringBus } from './events.js';
 import type { MetricsRegistry } from '../core/metrics.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { driftReport, type DriftOptions, type DriftReport } from './drift.js';
 import { Reservoir, buildProfile, prng, toColumns, type Columns, type ReferenceProfile, type Rows } from './profile.js';
 import type { Value } from './binning.js';
@@ -26,6 +27,8 @@ export interface DataQuality {
 export interface MonitorHost {
   events: MonitoringBus;
   metrics: MetricsRegistry;
+  /** The runtime's clock (report times); default the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -199,7 +202,7 @@ export class DriftMonitor {
     this.datasetGauge.set({ model: this.name }, report.datasetDrift ? 1 : 0);
     this.host.events.emit('monitoring.report', { model: this.name, report });
     if (report.datasetDrift) this.host.events.emit('drift.detected', { model: this.name, report });
-    this.lastReport = { ...report, at: Date.now() };
+    this.lastReport = { ...report, at: (this.host.clock ?? systemClock).now() };
     if (options.reset) this.resetWindow();
     return report;
   }

@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.js';
 import type { Tensor } from 'onnxruntime-node';
 import type { SqlDriver } from '../adapters/sql/types.js';
 import { InvalidArgumentError } from '../core/errors.js';
@@ -56,11 +57,11 @@ export function checkLogOptions(options: PredictionLogOptions): { rate: number; 
 }
 
 /** Records sampled predictions (inputs, outputs, version, latency) to SQL or a callback. */
-export function attachPredictionLog(model: ServedModel, options: PredictionLogOptions, sql: SqlDriver, events: ServingBus): void {
+export function attachPredictionLog(model: ServedModel, options: PredictionLogOptions, sql: SqlDriver, events: ServingBus, clock: Clock): void {
   const { rate, to } = checkLogOptions(options);
   model.addHook('afterPredict', (tensors, outputs, seconds) => {
     if (rate < 1 && Math.random() >= rate) return;
-    const record: PredictionRecord = { ts: Date.now(), model: model.name, version: model.version, latencyMicros: seconds * 1e6, inputs: plain(tensors), outputs: plain(outputs) };
+    const record: PredictionRecord = { ts: clock.now(), model: model.name, version: model.version, latencyMicros: seconds * 1e6, inputs: plain(tensors), outputs: plain(outputs) };
     if (typeof to === 'function') {
       to(record);
       return;

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { readFile } from 'node:fs/promises';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../core/errors.js';
 import type { ServingBus } from './events.js';
@@ -8,6 +9,7 @@ import { withColumns, type InputColumns } from '../registry/index.js';
 import { readOnnxSignature } from '../registry/index.js';
 import type { ModelArtifacts } from '../registry/index.js';
 import type { SqlDriver } from '../adapters/sql/types.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { checkBatching, type BatchingOptions } from './batcher.js';
 import { loadOrt } from './ort.js';
 import { ServedModel, createSession, type SessionOptions } from './served-model.js';
@@ -68,6 +70,7 @@ export class ServingEngine {
     readonly features: FeaturesEngine,
     /** Serving's own tables (the prediction log), migrated as the `serving` module. */
     readonly sql: SqlDriver,
+    readonly clock: Clock = systemClock,
   ) {}
 
   private migrated: Promise<unknown> | undefined;
@@ -180,7 +183,7 @@ export class Serving {
       if (joiner !== undefined) model.joiner = joiner;
       if (options.log !== undefined) {
         await this.engine.ready();
-        attachPredictionLog(model, options.log, this.engine.sql, this.engine.events);
+        attachPredictionLog(model, options.log, this.engine.sql, this.engine.events, this.engine.clock);
       }
       if (options.monitor !== undefined) attachMonitor(model, options.monitor);
       if (typeof source === 'string' && (options.follow ?? true)) {
@@ -232,10 +235,17 @@ async function columnRefs(features: FeaturesEngine, options: FeatureJoinOptions,
   });
 }
 
+/** Most entity-feature values one model keeps for `missing: 'last-known'`. */
+const LAST_KNOWN_MAX = 100_000;
+
 /** Builds input rows from entities: one online read for all, then the policy for missing values. */
 function featureJoiner(features: FeaturesEngine, options: FeatureJoinOptions, order?: string[]): (entities: Array<Record<string, unknown>>) => Promise<number[][]> {
   const policy = options.missing ?? 'reject';
-  const lastKnown = new Map<string, number>();
+  // The last value read per entity and feature, kept as long as the feature's view keeps a value
+  // fresh (its ttl) and for at most LAST_KNOWN_MAX entity-features: a Map here grew with every entity
+  // ever seen and served values of any age.
+  const lastKnown = new LRUCache<string, number>({ max: LAST_KNOWN_MAX, perf: { now: () => features.ctx.clock.now() } });
+  const ttlOf = (ref: string): number => features.definitions.views.get(ref.slice(0, ref.indexOf(':')))?.ttlMs ?? 0;
   return async (entities) => {
     const request = options.service !== undefined ? { featureService: options.service, entities } : { features: options.refs as string[], entities };
     const { rows } = await features.getOnline(request);
@@ -245,11 +255,14 @@ function featureJoiner(features: FeaturesEngine, options: FeatureJoinOptions, or
         const value = row.values[ref];
         const key = `${JSON.stringify(entities[i])}|${ref}`;
         if (typeof value === 'number') {
-          if (policy === 'last-known') lastKnown.set(key, value);
+          if (policy === 'last-known') lastKnown.set(key, value, ttlOf(ref) > 0 ? { ttl: ttlOf(ref) } : {});
           return value;
         }
         if (policy === 'default' && options.defaults?.[ref] !== undefined) return options.defaults[ref] as number;
-        if (policy === 'last-known' && lastKnown.has(key)) return lastKnown.get(key) as number;
+        if (policy === 'last-known') {
+          const known = lastKnown.get(key);
+          if (known !== undefined) return known;
+        }
         throw new FailedPreconditionError(`Feature ${ref} of entities[${i}] is ${row.status[ref]} and the model's policy is ${policy}`, {
           details: { entity: i, feature: ref, status: row.status[ref] },
         });
