@@ -244,7 +244,7 @@ function featureJoiner(features: FeaturesEngine, options: FeatureJoinOptions, or
   // The last value read per entity and feature, kept as long as the feature's view keeps a value
   // fresh (its ttl) and for at most LAST_KNOWN_MAX entity-features: a Map here grew with every entity
   // ever seen and served values of any age.
-  const lastKnown = new LRUCache<string, number>({ max: LAST_KNOWN_MAX, perf: { now: () => features.ctx.clock.now() } });
+  const lastKnown = new LRUCache<string, number>({ max: LAST_KNOWN_MAX, ttlResolution: 0, perf: { now: () => features.ctx.clock.now() } });
   const ttlOf = (ref: string): number => features.definitions.views.get(ref.slice(0, ref.indexOf(':')))?.ttlMs ?? 0;
   return async (entities) => {
     const request = options.service !== undefined ? { featureService: options.service, entities } : { features: options.refs as string[], entities };
