@@ -4,3 +4,4 @@ export { chunks, placeholders } from './in-lists.js';
 export { checkString, LIMITS, checkInteger, checkTagRecord, checkMaxResults, checkKey, checkMetricValue, stringifyValue } from './limits.js';
 export { decodePageToken, encodePageToken, queryDigest } from './page-token.js';
 export { parseFilter, parseOrderBy } from './parser.js';
+export { planSearch, type SearchPlan, type SearchRequest } from './plan.js';
