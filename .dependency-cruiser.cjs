@@ -2,7 +2,7 @@
 // Each rule names the boundary it keeps; a violation fails the build.
 
 /** Domain modules: each owns one concern and talks to the others only through their index.ts. */
-const DOMAIN = ['search', 'governance', 'tracking', 'registry', 'features', 'monitoring', 'serving', 'onnx', 'testing'];
+const DOMAIN = ['search', 'governance', 'tracking', 'registry', 'features', 'monitoring', 'serving', 'controls', 'onnx', 'testing'];
 
 /**
  * Which modules each domain module may import (besides core and the adapter contracts). The table is
@@ -18,6 +18,8 @@ const MAY_IMPORT = {
   features: ['search', 'governance'],
   monitoring: ['governance', 'features', 'registry'],
   serving: ['governance', 'registry', 'features', 'monitoring'],
+  // Kill switch and guards (#18) sit above serving: serving takes their gate as a contract it declares.
+  controls: ['governance', 'tracking', 'registry', 'features', 'monitoring', 'serving'],
 };
 
 // Storage drivers: only an adapter may load one, statically or through importOptional(() => import(…)).
