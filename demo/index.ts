@@ -1,7 +1,8 @@
 // `npm run demo`: the trading-signal walkthrough on the embedded default (./.mlops), no services.
 // Each step prints as it runs; the process exits non-zero if any step fails. It grows as the
 // registry, features, serving and monitoring modules land.
-import { buildLogisticRegression, createMlops } from '../src/index.js';
+import { createMlops } from '../src/index.js';
+import { buildLogisticRegression } from '../src/testing/index.js';
 import { auc, marketSamples, predict, trainLogistic } from './synthetic-market.js';
 
 function finalVersion(version: number | null): number {

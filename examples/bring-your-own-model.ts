@@ -4,7 +4,8 @@
 // Run: npx tsx examples/bring-your-own-model.ts   (uses ./.mlops unless MLOPS_DIR is set)
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildMlp, createMlops } from '@trademaster/mlops';
+import { createMlops } from '@trademaster/mlops';
+import { buildMlp } from '@trademaster/mlops/testing';
 
 const ml = await createMlops();
 try {

@@ -2,7 +2,8 @@
 // and the evidence pack of a version.
 // Run: npx tsx examples/controls.ts   (uses ./.mlops unless MLOPS_DIR is set)
 import type { MlopsError } from '@trademaster/mlops';
-import { buildLogisticRegression, createMlops } from '@trademaster/mlops';
+import { createMlops } from '@trademaster/mlops';
+import { buildLogisticRegression } from '@trademaster/mlops/testing';
 
 const ml = await createMlops();
 const quant = ml.as({ id: 'alice', roles: ['data-scientist'] });

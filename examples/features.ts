@@ -38,7 +38,7 @@ try {
   ml.events.on('features.materialize.progress', (p) => console.log(`materialized ${p.written} entities of ${p.view}`));
   await ml.features.materializeIncremental(now);
 
-  // Streams: any async iterable of rows (or redisStreamSource for a Redis Stream with consumer groups).
+  // Streams: any async iterable of rows (or redisStreamSource from @trademaster/mlops/redis for a Redis Stream with consumer groups).
   async function* ticks() {
     for (let i = 0; i < 100; i++) yield { symbol: 'AAPL', event_ts: now + i, vwap_5m: 189 + i / 100 };
   }

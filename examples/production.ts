@@ -6,7 +6,8 @@
 //   MLOPS_ARTIFACTS='s3://models/mlops?region=eu-west-1' \
 //   npx tsx examples/production.ts
 // S3 credentials come from the AWS SDK's usual chain (environment, profile, instance role).
-import { buildLogisticRegression, createMlops } from '@trademaster/mlops';
+import { createMlops } from '@trademaster/mlops';
+import { buildLogisticRegression } from '@trademaster/mlops/testing';
 
 const missing = ['MLOPS_METADATA', 'MLOPS_ONLINE', 'MLOPS_ARTIFACTS'].filter((k) => !process.env[k]);
 if (missing.length > 0) {

@@ -1,7 +1,8 @@
 // The model registry with four-eyes approval, aliases and the audit log.
 // Run: npx tsx examples/registry-approval.ts   (uses ./.mlops unless MLOPS_DIR is set)
 import type { MlopsError } from '@trademaster/mlops';
-import { buildLogisticRegression, createMlops } from '@trademaster/mlops';
+import { createMlops } from '@trademaster/mlops';
+import { buildLogisticRegression } from '@trademaster/mlops/testing';
 
 const ml = await createMlops();
 const author = ml.as({ id: 'alice', roles: ['data-scientist'] });

@@ -4,7 +4,8 @@
 // The MLflow client here is the npm package `mlflow` (npm i mlflow); Python's mlflow works the same
 // way with MLFLOW_TRACKING_URI pointing at the server and MLFLOW_TRACKING_TOKEN set to a key.
 import mlflowPackage from 'mlflow';
-import { buildLogisticRegression, createMlops } from '@trademaster/mlops';
+import { createMlops } from '@trademaster/mlops';
+import { buildLogisticRegression } from '@trademaster/mlops/testing';
 import { createServer } from '@trademaster/mlops/server';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -1,7 +1,8 @@
 // In-process ONNX serving: load the approved champion from the registry, predict with dynamic
 // batching, follow alias moves (hot swap), route champion/challenger with a shadow.
 // Run: npx tsx examples/serving.ts   (uses ./.mlops unless MLOPS_DIR is set)
-import { buildLogisticRegression, createMlops } from '@trademaster/mlops';
+import { createMlops } from '@trademaster/mlops';
+import { buildLogisticRegression } from '@trademaster/mlops/testing';
 
 const ml = await createMlops();
 const author = ml.as({ id: 'alice', roles: ['data-scientist'] });
@@ -22,9 +23,17 @@ try {
   const model = await ml.serving.load(`${name}@champion`, { executionProviders: ['webgpu', 'cpu'], batching: { maxBatchSize: 256, maxDelayMicros: 200 } });
   console.log(`serving ${model.name} v${model.version} on ${model.provider}`);
 
+  // Hooks of your own run after each prediction, in the order added; the returned function removes one.
+  let high = 0;
+  const removeHook = model.addHook('afterPredict', (_inputs, out) => {
+    if ((out.Y!.data[0] as number) > 0.5) high += 1;
+  });
+
   // Concurrent callers are batched together; each gets its own rows back.
   const outputs = await Promise.all(Array.from({ length: 100 }, (_, i) => model.predict([[i / 100, 0.5, -0.2]])));
   console.log(`100 predictions in ${model.stats.batches} session run(s); first p(up) = ${(outputs[0]!.Y!.data[0] as number).toFixed(4)}`);
+  removeHook();
+  console.log(`the hook saw ${high} of them with p(up) > 0.5`);
 
   // Records keyed by column name, in any key order; a missing or unknown column is named in the error.
   const byName = await model.predict([{ spread: -0.2, ret_5m: 0.5, vol_1h: 0.5 }]);

@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { MlopsStores } from './runtime.js';
+import type { SqlDriver } from './adapters/sql/types.js';
+import type { KvStore } from './adapters/kv/types.js';
 import { instrumentMethods, type InstrumentOptions, type SpanSpec } from './core/tracing.js';
 
 /**
@@ -8,7 +9,7 @@ import { instrumentMethods, type InstrumentOptions, type SpanSpec } from './core
  */
 type Specs = Readonly<Record<string, SpanSpec>>;
 
-export function storeAttributes(stores: MlopsStores): { metadata: Attributes; online: Attributes } {
+export function storeAttributes(stores: { metadata: SqlDriver; online: KvStore }): { metadata: Attributes; online: Attributes } {
   const sql = stores.metadata.dialect.name;
   const online = stores.online.constructor.name.toLowerCase().includes('redis') ? 'redis' : 'memory';
   return {

@@ -10,7 +10,8 @@ import { openSqlite } from './adapters/sql/sqlite-driver.js';
 import { openPostgres } from './adapters/sql/postgres-driver.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { UnavailableError } from './core/errors.js';
-import { EventBus, type MlopsEvents } from './core/events.js';
+import { EventBus } from './core/events.js';
+import type { MlopsEvents } from './events.js';
 import { MetricsRegistry } from './core/metrics.js';
 import type { MlopsOptions } from './config/options.js';
 import { parseArtifactsUrl, parseMetadataUrl, parseOnlineUrl } from './config/store-urls.js';
@@ -27,7 +28,7 @@ import { Monitoring, MonitoringEngine } from './monitoring/monitoring.js';
 import { Serving, ServingEngine } from './serving/serving.js';
 import { InvalidArgumentError } from './core/errors.js';
 import { isLogger, type MlopsLogger } from './core/logger.js';
-import { logEvents } from './core/log-events.js';
+import { logEvents } from './log-events.js';
 import { instrumentMethods, type InstrumentOptions } from './core/tracing.js';
 import { featureSpans, registrySpans, servingSpans, storeAttributes, trackingSpans } from './runtime-tracing.js';
 import { Controls, ControlsEngine, checkControlsOptions } from './controls/controls.js';
@@ -253,7 +254,7 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
     const metrics = new MetricsRegistry(options.metrics);
     const features = new FeaturesEngine({ sql: metadataStore, kv: onlineStore, clock, events, metrics, audit: auditLog }, options.features);
     await features.init();
-    const serving = new ServingEngine(events, registry, metrics, features);
+    const serving = new ServingEngine(events, registry, metrics, features, metadataStore, clock);
     const controls = new ControlsEngine(
       { sql: metadataStore, clock, events, metrics, audit: auditLog, registry, readers: policyReaders(tracking, artifactStore), featureViews: () => [...features.definitions.views.values()], loadedNames: () => [...serving.models].map((m) => m.name) },
       options.controls,
@@ -261,7 +262,7 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
     await controls.init();
     registry.controls = controls;
     serving.controls = controls;
-    const monitoring = new MonitoringEngine({ events, metrics }, artifactStore, metadataStore, features);
+    const monitoring = new MonitoringEngine({ events, metrics, clock }, artifactStore, features);
     const core: RuntimeCore = {
       stores: { metadata: metadataStore, artifacts: artifactStore, online: onlineStore },
       events,

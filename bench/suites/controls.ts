@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildMlp, createMlops, type ServedModel } from '../../src/index.js';
+import { createMlops, type ServedModel } from '../../src/index.js';
+import { buildMlp } from '../../src/testing/index.js';
 import type { ControlsEngine } from '../../src/controls/controls.js';
 import { percentile, sampleMicros, time } from '../lib/stats.js';
 import type { BenchResult, BenchSuite } from '../lib/types.js';

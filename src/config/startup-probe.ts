@@ -62,7 +62,7 @@ export async function probePostgres(url: string): Promise<void> {
     });
   }
   parsed.searchParams.delete('schema');
-  const pg = await importOptional('pg', 'The PostgreSQL store');
+  const pg = await importOptional(() => import('pg'), 'pg', 'The PostgreSQL store');
   const Client = pickExport<new (config: Record<string, unknown>) => PgClientLike>(pg, 'Client');
   const client = new Client({ connectionString: parsed.toString(), connectionTimeoutMillis: PROBE_TIMEOUT_MS });
   client.on?.('error', () => undefined);
@@ -96,7 +96,7 @@ export async function probeRedis(target: Extract<OnlineTarget, { kind: 'redis' }
   const parsed = new URL(target.url);
   parsed.searchParams.delete('prefix');
   parsed.pathname = '/';
-  const ioredis = await importOptional('ioredis', 'The Redis online store');
+  const ioredis = await importOptional(() => import('ioredis'), 'ioredis', 'The Redis online store');
   const Redis = pickExport<new (url: string, options: Record<string, unknown>) => RedisProbeClient>(ioredis, 'Redis');
   const client = new Redis(parsed.toString(), {
     lazyConnect: true,

@@ -1,7 +1,7 @@
 import type { SqlDriver } from '../adapters/sql/types.js';
 import type { Clock } from '../core/clock.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { EventBus, MlopsEvents } from '../core/events.js';
+import type { ControlsBus } from './events.js';
 import type { MetricsRegistry } from '../core/metrics.js';
 import type { AuditLog } from '../governance/audit-log.js';
 import type { Principal } from '../governance/principal.js';
@@ -51,7 +51,7 @@ export interface ControlLoadOptions {
 export interface ControlsDeps {
   sql: SqlDriver;
   clock: Clock;
-  events: EventBus<MlopsEvents>;
+  events: ControlsBus;
   metrics: MetricsRegistry;
   audit: AuditLog;
   registry: RegistryEngine;

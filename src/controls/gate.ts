@@ -3,7 +3,7 @@ import type { Tensor } from 'onnxruntime-node';
 import type { SqlDriver } from '../adapters/sql/types.js';
 import type { Clock } from '../core/clock.js';
 import { HaltedError } from '../core/errors.js';
-import type { EventBus, MlopsEvents } from '../core/events.js';
+import type { ControlsBus } from './events.js';
 import type { MetricsRegistry } from '../core/metrics.js';
 import type { AuditSink } from '../governance/audit-log.js';
 import type { Outputs } from '../serving/batcher.js';
@@ -21,7 +21,7 @@ export interface GateDeps {
   sql: SqlDriver;
   audit: AuditSink;
   clock: Clock;
-  events: EventBus<MlopsEvents>;
+  events: ControlsBus;
   metrics: MetricsRegistry;
 }
 

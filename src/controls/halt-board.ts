@@ -1,5 +1,5 @@
 import type { SqlDriver } from '../adapters/sql/types.js';
-import type { EventBus, MlopsEvents } from '../core/events.js';
+import type { ControlsBus } from './events.js';
 import { rowTarget, targetKey, type HaltTarget } from './targets.js';
 
 /** A halt in force. */
@@ -41,7 +41,7 @@ export class HaltBoard {
 
   constructor(
     private readonly sql: SqlDriver,
-    private readonly events: EventBus<MlopsEvents>,
+    private readonly events: ControlsBus,
   ) {}
 
   /** Loads the halts in force (so a process that starts now starts halted) and starts polling. */

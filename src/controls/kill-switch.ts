@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../core/errors.js';
 import type { AuditSink } from '../governance/audit-log.js';
 import type { Principal } from '../governance/principal.js';
-import { checkString } from '../tracking/limits.js';
+import { checkString } from '../search/index.js';
 import type { Halt, HaltBoard } from './halt-board.js';
 import { describeTarget, parseTarget, targetKey, type HaltTarget } from './targets.js';
 

@@ -3,12 +3,12 @@ import type { SqlDriver } from '../adapters/sql/types.js';
 import type { Clock } from '../core/clock.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../core/errors.js';
 import type { AuditSink } from '../governance/audit-log.js';
-import { canonicalJson } from '../governance/canonical-json.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import type { DriftReport } from '../monitoring/drift.js';
 import type { ReferenceProfile } from '../monitoring/profile.js';
 import { checkModelName } from '../registry/names.js';
 import type { ModelVersion } from '../registry/types.js';
-import { checkKey } from '../tracking/limits.js';
+import { checkKey } from '../search/index.js';
 import type { Run } from '../tracking/types.js';
 import { bumpControls } from './kill-switch.js';
 

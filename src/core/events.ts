@@ -1,35 +1,23 @@
 import { EventEmitter } from 'eventemitter3';
-import type { DriftReport } from '../monitoring/drift.js';
-import type { ControlsEvents } from '../controls/events.js';
-
 /**
- * Events the runtime emits. Domain modules add their events here so that every listener is typed.
+ * Core's own events. Each domain module declares its events in its `events.ts` (`TrackingEvents`,
+ * `RegistryEvents`, …) and types its bus with the maps it emits and listens to; runtime.ts joins
+ * them all into `MlopsEvents`. So core imports nothing of theirs and every listener is still typed.
+ * (Not `declare module '../core/events.js'` merging: tsup's bundled .d.ts keeps that relative
+ * specifier, which no longer names a file there, and users would lose the module events' types.)
  * Each payload is one object, so fields can be added without breaking listeners.
  */
-export interface MlopsEvents extends ControlsEvents {
+export interface CoreEvents {
   /** A store or provider could not be used as asked and the runtime fell back; never fatal. */
   warning: [{ source: string; message: string; cause?: unknown }];
   /** The runtime is closing; modules release what they hold. */
   close: [];
-  'tracking.run.created': [{ runId: string; experimentId: string }];
-  'tracking.run.updated': [{ runId: string; status: string }];
-  'registry.model.renamed': [{ from: string; to: string }];
-  'features.pushed': [{ view: string; rows: ReadonlyArray<Record<string, unknown>>; to: string }];
-  /** `total`: entities in the range (rows the job writes, when it started from the beginning). */
-  'features.materialize.progress': [{ view: string; written: number; total?: number; start: number; end: number }];
-  'serving.shadow': [{ model: string; route: string; version: number | null; outputs: Record<string, { data: ArrayLike<unknown>; dims: number[]; type: string }> }];
-  'monitoring.report': [{ model: string; report: DriftReport }];
-  'drift.detected': [{ model: string; report: DriftReport }];
-  'registry.version.created': [{ name: string; version: number; status: string }];
-  'registry.approval.changed': [{ name: string; version: number; from: string; to: string; actor: string; reason?: string }];
-  'registry.alias.set': [{ name: string; alias: string; version: number; previousVersion?: number }];
-  'registry.alias.removed': [{ name: string; alias: string; version: number; cause: 'deleted' | 'revoked' }];
 }
 
 type EventArgs<E, K extends keyof E> = E[K] extends unknown[] ? E[K] : never;
 
 /** A typed event bus on eventemitter3. Listener errors are not swallowed: they surface to the emitter. */
-export class EventBus<E extends { [K in keyof E]: unknown[] } = MlopsEvents> {
+export class EventBus<E extends { [K in keyof E]: unknown[] } = CoreEvents> {
   private readonly emitter = new EventEmitter();
 
   on<K extends keyof E & string>(event: K, listener: (...args: EventArgs<E, K>) => void): () => void {

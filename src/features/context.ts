@@ -1,15 +1,15 @@
 import type { KvStore } from '../adapters/kv/types.js';
 import type { SqlDriver } from '../adapters/sql/types.js';
 import type { Clock } from '../core/clock.js';
-import type { EventBus, MlopsEvents } from '../core/events.js';
+import type { FeaturesBus } from './events.js';
 import type { MetricsRegistry } from '../core/metrics.js';
-import type { AuditSink } from '../governance/audit-log.js';
+import type { AuditSink } from '../governance/index.js';
 
 export interface FeaturesContext {
   sql: SqlDriver;
   kv: KvStore;
   clock: Clock;
-  events: EventBus<MlopsEvents>;
+  events: FeaturesBus;
   metrics: MetricsRegistry;
   audit: AuditSink;
 }

@@ -1,8 +1,8 @@
 import { FailedPreconditionError, InvalidArgumentError } from '../core/errors.js';
 import type { SqlExecutor } from '../adapters/sql/types.js';
-import type { AuditSink } from '../governance/audit-log.js';
-import { canonicalJson } from '../governance/canonical-json.js';
-import { checkString } from '../tracking/limits.js';
+import type { AuditSink } from '../governance/index.js';
+import { canonicalJson } from '../core/canonical-json.js';
+import { checkString } from '../search/index.js';
 import { FIELD_NAME, RESERVED_COLUMNS, VIEW_NAME, parseRef, parseTtl } from './parse.js';
 import { columnType, createOfflineTableSql, offlineTable, q } from './schema.js';
 import {

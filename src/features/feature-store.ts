@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../core/errors.js';
 import { SampledGauge } from '../core/metrics.js';
-import type { Principal } from '../governance/principal.js';
-import type { Action, Authorizer } from '../governance/rbac.js';
+import type { Principal } from '../governance/index.js';
+import type { Action, Authorizer } from '../governance/index.js';
 import { EVENT_TS_FIELD, onlineKey, type FeaturesContext, type FeaturesOptions } from './context.js';
 import { applyDefinitions, joinKeysOf, loadDefinitions, type Definitions } from './definitions.js';
 import { historicalJoin } from './historical.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { SqlDriver, SqlExecutor } from '../adapters/sql/types.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import { GENESIS_HASH } from './audit-schema.js';
 import type { ResourceKind } from './rbac.js';
 

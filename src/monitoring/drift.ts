@@ -1,10 +1,8 @@
 import { InvalidArgumentError } from '../core/errors.js';
-import { binnedShares, countValues, distinctCount, type Value } from './binning.js';
-import { chisquare, jensenShannon, kl, ks2samp, psi, wassersteinNormed, ztest } from './stats.js';
+import { distinctCount, type Value } from './binning.js';
+import { DRIFT_TESTS, P_VALUE_TESTS, driftTestSpec, type ColumnKind, type DriftTest } from './drift-tests.js';
 
-export const DRIFT_TESTS = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi', 'kl'] as const;
-export type DriftTest = (typeof DRIFT_TESTS)[number];
-export type ColumnKind = 'num' | 'cat';
+export { DRIFT_TESTS, type ColumnKind, type DriftTest };
 
 export interface ColumnDrift {
   test: DriftTest;
@@ -32,8 +30,6 @@ export interface DriftOptions {
   /** Dataset drift when at least this share of columns drifted. Default 0.5. */
   driftShare?: number;
 }
-
-const P_VALUE_TESTS = new Set<DriftTest>(['ks', 'chisquare', 'z']);
 
 /**
  * Evidently's default test for a column: with at most 1000 reference rows, KS for numeric columns
@@ -83,43 +79,10 @@ export function columnDrift(reference: ArrayLike<unknown>, current: ArrayLike<un
   const kind = options.kind ?? inferKind(ref);
   const distinct = distinctCount([...ref, ...cur]);
   const test = options.test ?? defaultTest(options.referenceRows ?? ref.length, kind, distinct);
+  const spec = driftTestSpec(test);
+  if (spec === undefined) throw new InvalidArgumentError(`Invalid test: ${JSON.stringify(test)} must be one of ${DRIFT_TESTS.join(', ')}`);
   const threshold = options.threshold ?? defaultThreshold(test);
-  let statistic: number;
-  let pValue: number | undefined;
-  switch (test) {
-    case 'ks': {
-      const r = ks2samp(ref as number[], cur as number[]);
-      statistic = r.statistic;
-      pValue = r.pValue;
-      break;
-    }
-    case 'chisquare': {
-      const r = chisquare(Object.fromEntries(countValues(ref)), Object.fromEntries(countValues(cur)));
-      statistic = r.statistic;
-      pValue = r.pValue;
-      break;
-    }
-    case 'z': {
-      const keys = [...new Set([...ref, ...cur].map(String))];
-      if (keys.length === 1) {
-        statistic = 0;
-        pValue = 1;
-        break;
-      }
-      const target = keys[0] as string;
-      const r = ztest(ref.filter((v) => String(v) === target).length, ref.length, cur.filter((v) => String(v) === target).length, cur.length);
-      statistic = r.statistic;
-      pValue = r.pValue;
-      break;
-    }
-    case 'wasserstein':
-      statistic = wassersteinNormed(ref as number[], cur as number[]);
-      break;
-    default: {
-      const shares = binnedShares(ref, cur, kind === 'num', { fillEmpty: test !== 'jensenshannon' });
-      statistic = test === 'psi' ? psi(shares.ref, shares.cur) : test === 'kl' ? kl(shares.ref, shares.cur) : jensenShannon(shares.ref, shares.cur);
-    }
-  }
+  const { statistic, pValue } = spec.run({ ref, cur, kind });
   const drift = pValue !== undefined ? pValue < threshold : statistic >= threshold;
   return { test, statistic, ...(pValue !== undefined ? { pValue } : {}), threshold, drift };
 }
@@ -137,7 +100,7 @@ export function driftReport(
     const ref = reference[name];
     if (ref === undefined) throw new InvalidArgumentError(`Invalid current.${name}: the reference has no column ${name}`);
     const col = options.columns?.[name] ?? {};
-    if (col.test !== undefined && !(DRIFT_TESTS as readonly string[]).includes(col.test)) {
+    if (col.test !== undefined && driftTestSpec(col.test) === undefined) {
       throw new InvalidArgumentError(`Invalid columns.${name}.test: ${JSON.stringify(col.test)} must be one of ${DRIFT_TESTS.join(', ')}`);
     }
     const referenceRows = options.referenceRows?.[name];

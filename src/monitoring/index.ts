@@ -3,3 +3,4 @@ export { DriftMonitor, type MonitorOptions, type DataQuality } from './monitor.j
 export { driftReport, columnDrift, defaultTest, DRIFT_TESTS, type DriftReport, type ColumnDrift, type DriftTest, type DriftOptions, type ColumnOptions } from './drift.js';
 export { buildProfile, type ReferenceProfile, type ColumnProfile } from './profile.js';
 export * as stats from './stats.js';
+export type { MonitoringEvents } from './events.js';

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../core/errors.js';
-import type { EventBus, MlopsEvents } from '../core/events.js';
+import type { MonitoringBus } from './events.js';
 import type { MetricsRegistry } from '../core/metrics.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { driftReport, type DriftOptions, type DriftReport } from './drift.js';
 import { Reservoir, buildProfile, prng, toColumns, type Columns, type ReferenceProfile, type Rows } from './profile.js';
 import type { Value } from './binning.js';
@@ -24,8 +25,10 @@ export interface DataQuality {
 
 /** What a monitor shares with the runtime. */
 export interface MonitorHost {
-  events: EventBus<MlopsEvents>;
+  events: MonitoringBus;
   metrics: MetricsRegistry;
+  /** The runtime's clock (report times); default the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -199,7 +202,7 @@ export class DriftMonitor {
     this.datasetGauge.set({ model: this.name }, report.datasetDrift ? 1 : 0);
     this.host.events.emit('monitoring.report', { model: this.name, report });
     if (report.datasetDrift) this.host.events.emit('drift.detected', { model: this.name, report });
-    this.lastReport = { ...report, at: Date.now() };
+    this.lastReport = { ...report, at: (this.host.clock ?? systemClock).now() };
     if (options.reset) this.resetWindow();
     return report;
   }
@@ -215,8 +218,25 @@ export class DriftMonitor {
     this.rows = 0;
   }
 
+  readonly #closeHooks: Array<() => void> = [];
+
+  /**
+   * Adds a hook that runs once when the monitor closes (in the order added), e.g. to stop listening to
+   * what feeds it. Returns a function that removes the hook.
+   */
+  addHook(name: 'close', fn: () => void): () => void {
+    if (name !== 'close') throw new InvalidArgumentError(`Invalid hook: ${JSON.stringify(name)} (monitors have close)`);
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`Invalid hook: close needs a function, got ${typeof fn}`);
+    this.#closeHooks.push(fn);
+    return () => {
+      const at = this.#closeHooks.indexOf(fn);
+      if (at !== -1) this.#closeHooks.splice(at, 1);
+    };
+  }
+
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    for (const fn of this.#closeHooks.splice(0)) fn();
   }
 }

@@ -1,13 +1,9 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import type { BlobStore } from '../adapters/blob/types.js';
-import type { SqlDriver } from '../adapters/sql/types.js';
-import type { Principal } from '../governance/principal.js';
-import type { Authorizer } from '../governance/rbac.js';
-import type { FeaturesEngine } from '../features/feature-store.js';
-import { parseTimestamp } from '../features/parse.js';
-import { fromSql } from '../features/rows.js';
-import { offlineTable, q } from '../features/schema.js';
-import { checkModelName, checkVersion } from '../registry/names.js';
+import type { Principal } from '../governance/index.js';
+import type { Authorizer } from '../governance/index.js';
+import { readOfflineColumns, type FeaturesEngine } from '../features/index.js';
+import { checkModelName, checkVersion } from '../registry/index.js';
 import { driftReport, type DriftOptions, type DriftReport } from './drift.js';
 import { DriftMonitor, type MonitorHost, type MonitorOptions } from './monitor.js';
 import { buildProfile, toColumns, type Columns, type ReferenceProfile, type Rows } from './profile.js';
@@ -19,7 +15,6 @@ export class MonitoringEngine {
   constructor(
     readonly host: MonitorHost,
     readonly blobs: BlobStore,
-    readonly sql: SqlDriver,
     readonly features: FeaturesEngine,
   ) {}
 
@@ -63,11 +58,7 @@ export class Monitoring {
     const off = this.engine.host.events.on('features.pushed', (e) => {
       if (e.view === view) monitor.observe(e.rows as Array<Record<string, unknown>>);
     });
-    const close = monitor.close.bind(monitor);
-    monitor.close = () => {
-      off();
-      close();
-    };
+    monitor.addHook('close', off);
     return monitor;
   }
 
@@ -89,21 +80,11 @@ export class Monitoring {
   /** A reference profile from a feature view's offline rows in [start, end). */
   async profileFromFeatures(options: { view: string; features?: string[]; start?: number | string | Date; end?: number | string | Date; sampleSize?: number }): Promise<ReferenceProfile> {
     this.authz.check(this.principal, 'read', { kind: 'feature_view', name: options?.view });
-    const view = await this.engine.features.view(options.view);
-    if (!view.offline) throw new InvalidArgumentError(`Invalid view: ${view.name} has no offline store`);
-    const features = options.features ?? Object.keys(view.schema);
-    features.forEach((f, i) => {
-      if (view.schema[f] === undefined) throw new InvalidArgumentError(`Invalid features[${i}]: view ${view.name} has no feature ${f}`);
-    });
-    const start = options.start === undefined ? -Number.MAX_SAFE_INTEGER : parseTimestamp(options.start, 'start');
-    const end = options.end === undefined ? Number.MAX_SAFE_INTEGER : parseTimestamp(options.end, 'end');
-    const rows = await this.engine.sql.queryArrays<unknown[]>(
-      `SELECT ${features.map((f) => q(f)).join(', ')} FROM ${offlineTable(view.name)} WHERE event_ts >= ? AND event_ts < ?`,
-      [start, end],
-    );
-    const columns: Record<string, unknown[]> = {};
-    features.forEach((f, j) => {
-      columns[f] = rows.map((r) => fromSql(r[j], view.schema[f] as string));
+    const columns = await readOfflineColumns(this.engine.features, {
+      view: options.view,
+      ...(options.features !== undefined ? { features: options.features } : {}),
+      ...(options.start !== undefined ? { start: options.start } : {}),
+      ...(options.end !== undefined ? { end: options.end } : {}),
     });
     return buildProfile(columns, options.sampleSize !== undefined ? { sampleSize: options.sampleSize } : {});
   }

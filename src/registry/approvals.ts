@@ -1,6 +1,6 @@
 import type { SqlExecutor } from '../adapters/sql/types.js';
 import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '../core/errors.js';
-import { checkString } from '../tracking/limits.js';
+import { checkString } from '../search/index.js';
 import { bumpChanges, type RegistryContext } from './context.js';
 import { checkModelName, checkVersion } from './names.js';
 import type { ApprovalEvent, ApprovalState, ModelVersion } from './types.js';

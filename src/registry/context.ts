@@ -2,14 +2,14 @@ import type { BlobStore } from '../adapters/blob/types.js';
 import type { SqlDriver, SqlExecutor } from '../adapters/sql/types.js';
 import type { Clock } from '../core/clock.js';
 import { NotFoundError } from '../core/errors.js';
-import type { EventBus, MlopsEvents } from '../core/events.js';
-import type { AuditQuery, AuditRecord, AuditSink } from '../governance/audit-log.js';
+import type { RegistryBus } from './events.js';
+import type { AuditQuery, AuditRecord, AuditSink } from '../governance/index.js';
 
 export interface RegistryContext {
   sql: SqlDriver;
   blobs: BlobStore;
   clock: Clock;
-  events: EventBus<MlopsEvents>;
+  events: RegistryBus;
   audit: AuditSink;
   /** Reads the audit log (alias history); absent, aliasHistory and resolveAt are unavailable. */
   auditQuery?: (q: AuditQuery) => Promise<AuditRecord[]>;

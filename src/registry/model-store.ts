@@ -1,11 +1,10 @@
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError } from '../core/errors.js';
 import type { SqlExecutor } from '../adapters/sql/types.js';
-import { LIMITS, checkKey, checkMaxResults, checkString } from '../tracking/limits.js';
-import { chunks, placeholders } from '../tracking/rows.js';
-import type { SearchSchema } from '../tracking/search/ast.js';
-import { compileFilter, compileOrder, type SqlEntity } from '../tracking/search/compile.js';
-import { decodePageToken, encodePageToken, queryDigest } from '../tracking/search/page-token.js';
-import { parseFilter, parseOrderBy } from '../tracking/search/parser.js';
+import { LIMITS, checkKey, checkString } from '../search/index.js';
+import { chunks, placeholders } from '../search/index.js';
+import type { SearchSchema } from '../search/index.js';
+import { compileFilter, compileOrder, type SqlEntity } from '../search/index.js';
+import { planSearch } from '../search/index.js';
 import { bumpChanges, modelId, type RegistryContext } from './context.js';
 import { checkModelName } from './names.js';
 import type { RegisteredModel } from './types.js';
@@ -157,20 +156,17 @@ export class ModelStore {
   }
 
   async search(options: { filter?: string; orderBy?: string[]; maxResults?: number; pageToken?: string } = {}): Promise<{ registeredModels: RegisteredModel[]; nextPageToken?: string }> {
-    const maxResults = checkMaxResults(options.maxResults, 'maxResults', LIMITS.searchMaxResults, 100);
-    const expr = parseFilter(options.filter, MODEL_SEARCH);
-    const order = parseOrderBy(options.orderBy, MODEL_SEARCH);
-    const digest = queryDigest(['models', options.filter ?? '', options.orderBy ?? []]);
-    const offset = decodePageToken(options.pageToken, digest);
+    const plan = planSearch(options, { schema: MODEL_SEARCH, scope: { name: 'models' }, defaultResults: 100 });
     const dialect = this.ctx.sql.dialect.name;
-    const where = compileFilter(expr, MODEL_SQL, dialect);
-    const ord = compileOrder(order, MODEL_SQL, dialect);
+    const where = compileFilter(plan.expr, MODEL_SQL, dialect);
+    const ord = compileOrder(plan.order, MODEL_SQL, dialect);
     const rows = await this.ctx.sql.query<ModelRow>(
       `SELECT m.* FROM registry_models m ${ord.joins} WHERE ${where.sql} ORDER BY ${ord.orderBy} LIMIT ? OFFSET ?`,
-      [...ord.joinParams, ...where.params, maxResults + 1, offset],
+      [...ord.joinParams, ...where.params, plan.limit, plan.offset],
     );
-    const registeredModels = await this.hydrate(this.ctx.sql, rows.slice(0, maxResults));
-    return rows.length > maxResults ? { registeredModels, nextPageToken: encodePageToken(offset + maxResults, digest) } : { registeredModels };
+    const page = plan.page(rows);
+    const registeredModels = await this.hydrate(this.ctx.sql, page.rows);
+    return page.nextPageToken !== undefined ? { registeredModels, nextPageToken: page.nextPageToken } : { registeredModels };
   }
 
   private async hydrate(tx: SqlExecutor, rows: ModelRow[]): Promise<RegisteredModel[]> {

@@ -1,9 +1,10 @@
-import type { Principal } from '../governance/principal.js';
-import type { Action, Authorizer } from '../governance/rbac.js';
-import type { TrackingEngine } from '../tracking/tracking.js';
+import type { Principal } from '../governance/index.js';
+import type { Action, Authorizer } from '../governance/index.js';
+import type { TrackingEngine } from '../tracking/index.js';
 import { Aliases } from './aliases.js';
 import { Approvals } from './approvals.js';
 import type { RegistryContext } from './context.js';
+import { loadVerifiedArtifact, type ModelArtifacts, type VerifiedArtifact } from './model-artifacts.js';
 import { ModelStore } from './model-store.js';
 import { ModelResolver } from './resolver.js';
 import { REGISTRY_MODULE, registryMigrations } from './schema.js';
@@ -19,7 +20,7 @@ export interface RegistryOptions {
 }
 
 /** Shared by every principal's view of one runtime. */
-export class RegistryEngine {
+export class RegistryEngine implements ModelArtifacts {
   readonly models: ModelStore;
   readonly versions: VersionStore;
   readonly approvals: Approvals;
@@ -50,6 +51,18 @@ export class RegistryEngine {
 
   async init(): Promise<void> {
     await this.ctx.sql.migrate(REGISTRY_MODULE, registryMigrations);
+  }
+
+  resolve(ref: string): Promise<ResolvedModel> {
+    return this.resolver.resolve(ref);
+  }
+
+  loadVerifiedArtifact(ref: string): Promise<VerifiedArtifact> {
+    return loadVerifiedArtifact(this.resolver, this.ctx.blobs, ref);
+  }
+
+  poll(): Promise<boolean> {
+    return this.resolver.poll();
   }
 
   close(): void {

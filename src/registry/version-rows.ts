@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '../adapters/sql/types.js';
-import { chunks } from '../tracking/rows.js';
+import { chunks } from '../search/index.js';
 import type { ApprovalState, ModelSignature, ModelVersion, VersionStatus } from './types.js';
 
 export interface VersionRow {

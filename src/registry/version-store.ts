@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, isMlopsError } from '../core/errors.js';
 import type { SqlExecutor } from '../adapters/sql/types.js';
-import { LIMITS, checkKey, checkMaxResults } from '../tracking/limits.js';
-import type { SearchSchema } from '../tracking/search/ast.js';
-import { compileFilter, compileOrder, type SqlEntity } from '../tracking/search/compile.js';
-import { decodePageToken, encodePageToken, queryDigest } from '../tracking/search/page-token.js';
-import { parseFilter, parseOrderBy } from '../tracking/search/parser.js';
+import { checkKey } from '../search/index.js';
+import type { SearchSchema } from '../search/index.js';
+import { compileFilter, compileOrder, type SqlEntity } from '../search/index.js';
+import { planSearch } from '../search/index.js';
 import { bumpChanges, modelId, type RegistryContext } from './context.js';
 import { checkDescription, checkTagMap } from './model-store.js';
 import { checkModelName, checkVersion } from './names.js';
@@ -164,22 +163,19 @@ export class VersionStore {
   }
 
   async search(options: { filter?: string; orderBy?: string[]; maxResults?: number; pageToken?: string } = {}): Promise<{ modelVersions: ModelVersion[]; nextPageToken?: string }> {
-    const maxResults = checkMaxResults(options.maxResults, 'maxResults', LIMITS.searchMaxResults, 1000);
-    const expr = parseFilter(options.filter, VERSION_SEARCH);
-    const order = parseOrderBy(options.orderBy, VERSION_SEARCH);
-    const digest = queryDigest(['versions', options.filter ?? '', options.orderBy ?? []]);
-    const offset = decodePageToken(options.pageToken, digest);
+    const plan = planSearch(options, { schema: VERSION_SEARCH, scope: { name: 'versions' }, defaultResults: 1000 });
     const dialect = this.ctx.sql.dialect.name;
-    const where = compileFilter(expr, VERSION_SQL, dialect);
-    const ord = compileOrder(order, VERSION_SQL, dialect);
+    const where = compileFilter(plan.expr, VERSION_SQL, dialect);
+    const ord = compileOrder(plan.order, VERSION_SQL, dialect);
     const rows = await this.ctx.sql.query<VersionRow>(`${VERSION_SELECT} ${ord.joins} WHERE ${where.sql} ORDER BY ${ord.orderBy} LIMIT ? OFFSET ?`, [
       ...ord.joinParams,
       ...where.params,
-      maxResults + 1,
-      offset,
+      plan.limit,
+      plan.offset,
     ]);
-    const modelVersions = await hydrateVersions(this.ctx.sql, rows.slice(0, maxResults));
-    return rows.length > maxResults ? { modelVersions, nextPageToken: encodePageToken(offset + maxResults, digest) } : { modelVersions };
+    const page = plan.page(rows);
+    const modelVersions = await hydrateVersions(this.ctx.sql, page.rows);
+    return page.nextPageToken !== undefined ? { modelVersions, nextPageToken: page.nextPageToken } : { modelVersions };
   }
 
   async update(name: string, version: number, input: { description?: string }, actor: string): Promise<ModelVersion> {

@@ -42,7 +42,7 @@ export function registerDashboardApi(app: FastifyInstance): void {
 
   app.get(`${BASE}/features/views`, async (req) => {
     const [views, services, stats] = await Promise.all([req.ml.features.listFeatureViews(), req.ml.features.listFeatureServices(), req.ml.features.viewStats()]);
-    const now = Date.now();
+    const now = req.ml.clock.now();
     return {
       views: views.map((v) => {
         const s = stats[v.name];

@@ -1,9 +1,7 @@
 import { MlopsError } from '../core/errors.js';
-import type { EventBus, MlopsEvents } from '../core/events.js';
-import { withColumns, type InputColumns } from '../registry/columns.js';
-import type { RegistryEngine } from '../registry/registry.js';
-import type { ModelSignature } from '../registry/types.js';
-import { verifyBytes } from '../registry/version-store.js';
+import type { ServingBus } from './events.js';
+import { withColumns, type InputColumns } from '../registry/index.js';
+import type { ModelArtifacts, ModelSignature } from '../registry/index.js';
 import type { OrtModule } from './ort.js';
 import { createSession, type ServedModel, type SessionOptions } from './served-model.js';
 import { runWarmup, warmupPlan, type WarmupOptions } from './warmup.js';
@@ -20,15 +18,15 @@ export function followAlias(
   ref: string,
   modelName: string,
   alias: string,
-  registry: RegistryEngine,
-  events: EventBus<MlopsEvents>,
+  registry: ModelArtifacts,
+  events: ServingBus,
   options: SessionOptions & { pollIntervalMs: number; warmup?: boolean | WarmupOptions; columns?: InputColumns },
 ): () => void {
   const served: number[] = model.version === null ? [] : [model.version];
   let running: Promise<void> = Promise.resolve();
 
   const load = async (version: number) => {
-    const resolved = await registry.resolver.resolve(`${modelName}/${version}`);
+    const resolved = await registry.resolve(`${modelName}/${version}`);
     if (resolved.approval !== 'approved') throw new MlopsError('FAILED_PRECONDITION', `${modelName}/${version} is ${resolved.approval}`);
     // Requests are checked and built against the served signature: a version whose inputs differ
     // (names, types, shapes, column names) would get inputs built for another model.
@@ -37,8 +35,7 @@ export function followAlias(
     if (difference !== undefined) {
       throw new MlopsError('FAILED_PRECONDITION', `${modelName}/${version} takes other inputs than the version being served (${difference}); load it as a new model`);
     }
-    const bytes = await registry.ctx.blobs.get(resolved.artifactKey);
-    verifyBytes(bytes, resolved.sha256, `${modelName}/${version}`);
+    const { bytes } = await registry.loadVerifiedArtifact(`${modelName}/${version}`);
     const { session } = await createSession(ort, bytes, { ...options, executionProviders: [model.provider] }, events, `${modelName}/${version}`);
     // Warm the new session before it takes traffic; one that cannot run is released, not kept.
     const plan = warmupPlan(options.warmup, model.signature);
@@ -56,7 +53,7 @@ export function followAlias(
   const check = async () => {
     let target: number;
     try {
-      target = (await registry.resolver.resolve(ref)).version;
+      target = (await registry.resolve(ref)).version;
     } catch (err) {
       if (!(err instanceof MlopsError) || err.code !== 'NOT_FOUND') throw err;
       // The alias is gone: fall back to the newest earlier version that is still approved.
@@ -91,7 +88,7 @@ export function followAlias(
     events.on('registry.alias.removed', (e) => e.name === modelName && e.alias === alias && schedule()),
   ];
   const timer = setInterval(() => {
-    void registry.resolver.poll().then((changed) => changed && schedule()).catch(() => undefined);
+    void registry.poll().then((changed) => changed && schedule()).catch(() => undefined);
   }, options.pollIntervalMs);
   timer.unref();
   return () => {

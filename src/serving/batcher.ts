@@ -82,6 +82,19 @@ export function checkBatching(options: BatchingOptions = {}): Required<Omit<Batc
  * dimension up to `maxBatchSize` rows, the first waiting at most `maxDelayMicros`; outputs are split
  * back per caller; a failing batch fails only its own callers; the queue is bounded.
  */
+/** What the batcher tells its owner, fixed at construction (no writable hook fields to overwrite). */
+export interface BatcherHooks {
+  /**
+   * Sees each request's outputs before its caller does (metrics, logging), without costing the caller
+   * another promise turn; `seconds` runs from `started` given to submit().
+   */
+  afterRequest?: AfterRequest;
+  /** After each session run: the rows and requests it carried and how long it took. */
+  onBatch?: (rows: number, requests: number, seconds: number) => void;
+  /** Told when a batch starts (+1) and ends (-1) on a session, so a swapped-out one is released only when idle. */
+  track?: (session: InferenceSession, delta: number) => void;
+}
+
 export class DynamicBatcher {
   private queue: Pending[] = [];
   private queuedRows = 0;
@@ -91,9 +104,8 @@ export class DynamicBatcher {
   readonly maxDelayMicros: number;
   readonly maxQueueRows: number;
   readonly queueTimeoutMicros: number | undefined;
-  onBatch: ((rows: number, requests: number, seconds: number) => void) | undefined;
-  /** Told when a batch starts (+1) and ends (-1) on a session, so a swapped-out one is released only when idle. */
-  track: ((session: InferenceSession, delta: number) => void) | undefined;
+  private readonly onBatch: BatcherHooks['onBatch'];
+  private readonly track: BatcherHooks['track'];
 
   /** False for a model with no batch axis: each request runs alone, as soon as the session is free. */
   readonly batches: boolean;
@@ -103,7 +115,11 @@ export class DynamicBatcher {
     private readonly session: () => InferenceSession,
     options: BatchingOptions = {},
     private readonly layout: BatchLayout = { dim: null, inputs: {}, outputs: {}, refusal: undefined },
+    hooks: BatcherHooks = {},
   ) {
+    this.onBatch = hooks.onBatch;
+    this.track = hooks.track;
+    this.afterRequest = hooks.afterRequest;
     const checked = checkBatching(options);
     this.batches = layout.refusal === undefined;
     this.maxBatchSize = this.batches ? checked.maxBatchSize : 1;
@@ -148,11 +164,7 @@ export class DynamicBatcher {
     if (this.idleWaiters.length > 0 && this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  /**
-   * Sees each request's outputs before its caller does (metrics, logging), without costing the caller
-   * another promise turn; `seconds` runs from `started` given to submit().
-   */
-  afterRequest: AfterRequest | undefined;
+  private readonly afterRequest: BatcherHooks['afterRequest'];
 
   /** Hands a request its outputs: afterRequest first, then the caller. */
   private settle(p: Pending, outputs: Outputs, now: number): void {

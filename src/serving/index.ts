@@ -8,3 +8,4 @@ export type { WarmupOptions } from './warmup.js';
 export { ModelRouter, type Route, type RouterOptions } from './router.js';
 export type { PredictionRecord, PredictionLogOptions } from './prediction-log.js';
 export type { FeatureJoinOptions, LoadOptions as ServingLoadOptions } from './serving.js';
+export type { ServingEvents } from './events.js';

@@ -1,6 +1,6 @@
 import type { Tensor } from 'onnxruntime-node';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { ModelSignature, TensorSpec } from '../registry/types.js';
+import type { ModelSignature, TensorSpec } from '../registry/index.js';
 import type { OrtModule } from './ort.js';
 import { batchLayout, type BatchLayout } from './batch-axis.js';
 import { carve } from './slab.js';

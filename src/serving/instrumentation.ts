@@ -1,6 +1,6 @@
 import type { Tensor } from 'onnxruntime-node';
 import { DeferredCounter, DeferredObserver, SampledGauge, type MetricsRegistry } from '../core/metrics.js';
-import type { DriftMonitor } from '../monitoring/monitor.js';
+import type { DriftMonitor } from '../monitoring/index.js';
 import type { Outputs } from './batcher.js';
 import type { ServedModel } from './served-model.js';
 
@@ -26,8 +26,7 @@ export function instrument(model: ServedModel, metrics: MetricsRegistry, route =
   // Labelled children are looked up once per served version: hashing label objects on every
   // prediction cost ~6% of a batch-1 predict() (cpu profile).
   let children: { version: number | null; count: DeferredCounter; duration: DeferredObserver } | undefined;
-  const previous = model.afterPredict;
-  model.afterPredict = (tensors, outputs, seconds) => {
+  model.addHook('afterPredict', (_tensors, _outputs, seconds) => {
     if (children === undefined || children.version !== model.version) {
       // A swap: the old version's recorders hand over what they hold and stop being collected.
       children?.count.dispose();
@@ -38,17 +37,16 @@ export function instrument(model: ServedModel, metrics: MetricsRegistry, route =
     children.count.inc();
     children.duration.observe(seconds);
     model.recordLatency(seconds);
-    previous?.(tensors, outputs, seconds);
-  };
+  });
   const depth = new SampledGauge(queue, queue.labels({ model: model.name }), () => model.queueDepth);
   let batchChild: { version: number | null; sizes: DeferredObserver } | undefined;
-  model.onBatch = (rows) => {
+  model.addHook('batch', (rows) => {
     if (batchChild === undefined || batchChild.version !== model.version) {
       batchChild?.sizes.dispose();
       batchChild = { version: model.version, sizes: new DeferredObserver(batchSize, { model: model.name, version: String(model.version ?? 'file') }) };
     }
     batchChild.sizes.observe(rows);
-  };
+  });
   model.whenClosed(() => {
     children?.count.dispose();
     children?.duration.dispose();
@@ -61,12 +59,10 @@ export function instrument(model: ServedModel, metrics: MetricsRegistry, route =
 export function attachMonitor(model: ServedModel, hook: MonitorHook): void {
   const rate = hook.sampleRate ?? 1;
   const names = hook.featureNames ?? (model.signature.inputs.length === 1 ? model.signature.inputs[0]?.columns : undefined);
-  const previous = model.afterPredict;
-  model.afterPredict = (tensors, outputs, seconds) => {
-    previous?.(tensors, outputs, seconds);
+  model.addHook('afterPredict', (tensors, outputs) => {
     if (rate < 1 && Math.random() >= rate) return;
     hook.monitor.observe(columns(tensors, names), columns(outputs as unknown as Record<string, Pick<Tensor, 'data' | 'dims'>>));
-  };
+  });
 }
 
 function columns(values: Record<string, Pick<Tensor, 'data' | 'dims'> | Outputs[string]>, names?: string[]): Record<string, number[]> {

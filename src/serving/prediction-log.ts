@@ -1,7 +1,8 @@
+import type { Clock } from '../core/clock.js';
 import type { Tensor } from 'onnxruntime-node';
 import type { SqlDriver } from '../adapters/sql/types.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { EventBus, MlopsEvents } from '../core/events.js';
+import type { ServingBus } from './events.js';
 import type { Migration } from '../adapters/sql/types.js';
 import type { Outputs } from './batcher.js';
 import type { ServedModel } from './served-model.js';
@@ -56,13 +57,11 @@ export function checkLogOptions(options: PredictionLogOptions): { rate: number; 
 }
 
 /** Records sampled predictions (inputs, outputs, version, latency) to SQL or a callback. */
-export function attachPredictionLog(model: ServedModel, options: PredictionLogOptions, sql: SqlDriver, events: EventBus<MlopsEvents>): void {
+export function attachPredictionLog(model: ServedModel, options: PredictionLogOptions, sql: SqlDriver, events: ServingBus, clock: Clock): void {
   const { rate, to } = checkLogOptions(options);
-  const previous = model.afterPredict;
-  model.afterPredict = (tensors, outputs, seconds) => {
-    previous?.(tensors, outputs, seconds);
+  model.addHook('afterPredict', (tensors, outputs, seconds) => {
     if (rate < 1 && Math.random() >= rate) return;
-    const record: PredictionRecord = { ts: Date.now(), model: model.name, version: model.version, latencyMicros: seconds * 1e6, inputs: plain(tensors), outputs: plain(outputs) };
+    const record: PredictionRecord = { ts: clock.now(), model: model.name, version: model.version, latencyMicros: seconds * 1e6, inputs: plain(tensors), outputs: plain(outputs) };
     if (typeof to === 'function') {
       to(record);
       return;
@@ -77,5 +76,5 @@ export function attachPredictionLog(model: ServedModel, options: PredictionLogOp
         JSON.stringify(record.outputs),
       ])
       .catch((err: unknown) => events.emit('warning', { source: 'serving', message: `${model.name}: a prediction could not be logged`, cause: err }));
-  };
+  });
 }

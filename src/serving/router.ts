@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { EventBus, MlopsEvents } from '../core/events.js';
+import type { ServingBus } from './events.js';
 import type { MetricsRegistry } from '../core/metrics.js';
 import type { Outputs } from './batcher.js';
 import type { PredictInputs } from './inputs.js';
@@ -32,7 +32,7 @@ export class ModelRouter {
   constructor(
     readonly name: string,
     private readonly options: RouterOptions,
-    private readonly events: EventBus<MlopsEvents>,
+    private readonly events: ServingBus,
     metrics: MetricsRegistry,
   ) {
     if (!Array.isArray(options?.routes) || options.routes.length === 0) throw new InvalidArgumentError('Invalid routes: give at least one { name, model, weight }');

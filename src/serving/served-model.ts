@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { InvalidArgumentError, UnavailableError } from '../core/errors.js';
-import type { EventBus, MlopsEvents } from '../core/events.js';
-import type { ModelSignature } from '../registry/types.js';
+import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../core/errors.js';
+import type { ServingBus } from './events.js';
+import type { ModelSignature } from '../registry/index.js';
 import { batchLayout, type BatchLayout } from './batch-axis.js';
 import { DynamicBatcher, type BatchingOptions, type Outputs } from './batcher.js';
 import { compileInputs, type InputPreparer, type PredictInputs } from './inputs.js';
@@ -41,7 +41,7 @@ export async function createSession(
   ort: OrtModule,
   bytes: Uint8Array,
   options: SessionOptions,
-  events: EventBus<MlopsEvents>,
+  events: ServingBus,
   label: string,
 ): Promise<{ session: InferenceSession; provider: ExecutionProvider }> {
   const providers = options.executionProviders ?? ['cpu'];
@@ -110,6 +110,17 @@ export interface PredictGate {
 /** onnxruntime's messages for a model it cannot load on any provider (graph, protobuf, types). */
 const INVALID_MODEL = /invalid model|INVALID_GRAPH|INVALID_PROTOBUF|Protobuf parsing failed|ShapeInferenceError|does not exist in the graph|Type Error/i;
 
+/** Runs after each successful prediction, in the order added; if one throws, the caller gets that error. */
+export type AfterPredictHook = (tensors: Record<string, Tensor>, outputs: Outputs, seconds: number) => void;
+/** Runs after each session run with the rows and requests it carried. */
+export type BatchHook = (rows: number, requests: number, seconds: number) => void;
+
+/** The hooks a served model runs, by name (`model.addHook(name, fn)`). */
+export interface ServedModelHooks {
+  afterPredict: AfterPredictHook;
+  batch: BatchHook;
+}
+
 export interface SwapEvent {
   name: string;
   from: number | null;
@@ -119,59 +130,87 @@ export interface SwapEvent {
 
 /** A loaded model: predict() goes through the dynamic batcher to the session. */
 export class ServedModel {
-  private readonly batcher: DynamicBatcher;
-  private readonly prepare: InputPreparer;
+  readonly #batcher: DynamicBatcher;
+  readonly #prepare: InputPreparer;
   /** Each input's and output's batch axis, read from the signature; `refusal` says why it cannot batch. */
   readonly layout: BatchLayout;
-  private closed = false;
-  private readonly listeners = new Set<(e: SwapEvent) => void>();
+  #closed = false;
+  readonly #listeners = new Set<(e: SwapEvent) => void>();
   /** Session runs in flight on the serving session. */
-  private runs = 0;
+  #runs = 0;
   /** Swapped-out sessions and the runs still in flight on each. */
-  private readonly retiring = new Map<InferenceSession, number>();
-  private currentVersion: number | null;
-  private unavailable: string | undefined;
-  /** Called after each session run with its rows and requests (metrics). */
-  onBatch: ((rows: number, requests: number, seconds: number) => void) | undefined;
+  readonly #retiring = new Map<InferenceSession, number>();
+  #currentVersion: number | null;
+  #unavailable: string | undefined;
+  // Hooks as lists, run in the order added (fastify's habit): metrics, prediction log and monitor
+  // each add theirs instead of wrapping the one before.
+  readonly #afterPredictHooks: AfterPredictHook[] = [];
+  readonly #batchHooks: BatchHook[] = [];
   /** Session runs, the requests they served and the rows they carried, since load. */
   readonly stats = { batches: 0, requests: 0, rows: 0 };
+  readonly #ort: OrtModule;
+  #session: InferenceSession;
 
   constructor(
-    private readonly ort: OrtModule,
-    private session: InferenceSession,
+    ort: OrtModule,
+    session: InferenceSession,
     readonly name: string,
     version: number | null,
     readonly provider: ExecutionProvider,
     readonly signature: ModelSignature,
     batching: BatchingOptions,
   ) {
-    this.currentVersion = version;
+    this.#ort = ort;
+    this.#session = session;
+    this.#currentVersion = version;
     this.layout = batchLayout(signature);
-    this.prepare = compileInputs(ort, signature, this.layout);
-    this.batcher = new DynamicBatcher(ort, () => this.session, batching, this.layout);
-    this.batcher.afterRequest = (tensors, outputs, seconds) => this.afterPredict?.(tensors, outputs, seconds);
-    this.batcher.track = (session, delta) => this.track(session, delta);
-    this.batcher.onBatch = (rows, requests, seconds) => {
-      this.stats.batches += 1;
-      this.stats.requests += requests;
-      this.stats.rows += rows;
-      this.onBatch?.(rows, requests, seconds);
+    this.#prepare = compileInputs(ort, signature, this.layout);
+    const afterPredict = this.#afterPredictHooks;
+    const onBatch = this.#batchHooks;
+    this.#batcher = new DynamicBatcher(ort, () => this.#session, batching, this.layout, {
+      afterRequest: (tensors, outputs, seconds) => {
+        for (let i = 0; i < afterPredict.length; i++) (afterPredict[i] as AfterPredictHook)(tensors, outputs, seconds);
+      },
+      track: (session, delta) => this.#track(session, delta),
+      onBatch: (rows, requests, seconds) => {
+        this.stats.batches += 1;
+        this.stats.requests += requests;
+        this.stats.rows += rows;
+        for (let i = 0; i < onBatch.length; i++) (onBatch[i] as BatchHook)(rows, requests, seconds);
+      },
+    });
+  }
+
+  /**
+   * Adds a hook: `afterPredict` sees each successful prediction's inputs and outputs before its caller
+   * (if it throws, the caller gets that error); `batch` sees each session run. Hooks run in the order
+   * added. Returns a function that removes the hook.
+   */
+  addHook<K extends keyof ServedModelHooks>(name: K, fn: ServedModelHooks[K]): () => void {
+    if (typeof fn !== 'function') throw new InvalidArgumentError(`Invalid hook: ${name} needs a function, got ${typeof fn}`);
+    const list: Array<ServedModelHooks[K]> | undefined =
+      name === 'afterPredict' ? (this.#afterPredictHooks as Array<ServedModelHooks[K]>) : name === 'batch' ? (this.#batchHooks as Array<ServedModelHooks[K]>) : undefined;
+    if (list === undefined) throw new InvalidArgumentError(`Invalid hook: ${JSON.stringify(name)} (models have afterPredict and batch)`);
+    list.push(fn);
+    return () => {
+      const at = list.indexOf(fn);
+      if (at !== -1) list.splice(at, 1);
     };
   }
 
-  private readonly latencies = new Float64Array(1024);
-  private latencyCount = 0;
+  readonly #latencies = new Float64Array(1024);
+  #latencyCount = 0;
 
   /** Keeps the last 1024 predict() latencies (seconds) for the dashboard's p50/p99. */
   recordLatency(seconds: number): void {
-    this.latencies[this.latencyCount++ % this.latencies.length] = seconds;
+    this.#latencies[this.#latencyCount++ % this.#latencies.length] = seconds;
   }
 
   /** p50 and p99 of the last (up to 1024) predict() latencies, in seconds; null before any. */
   recentLatency(): { p50: number; p99: number; samples: number } | null {
-    const n = Math.min(this.latencyCount, this.latencies.length);
+    const n = Math.min(this.#latencyCount, this.#latencies.length);
     if (n === 0) return null;
-    const sorted = this.latencies.slice(0, n).sort();
+    const sorted = this.#latencies.slice(0, n).sort();
     const at = (q: number) => sorted[Math.min(n - 1, Math.floor(q * n))] as number;
     return { p50: at(0.5), p99: at(0.99), samples: n };
   }
@@ -181,27 +220,27 @@ export class ServedModel {
 
   /** Loaded, not closed, and a version is serving (false after a revocation left none). */
   get ready(): boolean {
-    return !this.closed && this.unavailable === undefined;
+    return !this.#closed && this.#unavailable === undefined;
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.#closed;
   }
 
   get queueDepth(): number {
-    return this.batcher.queueDepth;
+    return this.#batcher.queueDepth;
   }
 
   /** The registry version serving now (null for a file or bytes). */
   get version(): number | null {
-    return this.currentVersion;
+    return this.#currentVersion;
   }
 
   /** `swap`: the served version changed (hot swap or fallback). */
   on(event: 'swap', listener: (e: SwapEvent) => void): () => void {
     if (event !== 'swap') throw new InvalidArgumentError(`Invalid event: ${JSON.stringify(event)} (models emit 'swap')`);
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /**
@@ -209,28 +248,28 @@ export class ServedModel {
    * which is released when the last of them is done.
    */
   swapTo(session: InferenceSession, version: number, reason: SwapEvent['reason']): void {
-    if (this.closed) {
+    if (this.#closed) {
       // Closing: the new session will never serve.
       void session.release().catch(() => undefined);
       return;
     }
-    const old = this.session;
-    const runs = this.runs;
-    const from = this.currentVersion;
-    this.session = session;
-    this.runs = 0;
-    this.currentVersion = version;
-    this.unavailable = undefined;
-    this.retire(old, runs);
-    for (const l of this.listeners) l({ name: this.name, from, to: version, reason });
+    const old = this.#session;
+    const runs = this.#runs;
+    const from = this.#currentVersion;
+    this.#session = session;
+    this.#runs = 0;
+    this.#currentVersion = version;
+    this.#unavailable = undefined;
+    this.#retire(old, runs);
+    for (const l of this.#listeners) l({ name: this.name, from, to: version, reason });
   }
 
   /** No approved version is left to serve: requests fail with UNAVAILABLE until one is. */
   suspend(message: string): void {
-    this.unavailable = message;
-    const from = this.currentVersion;
-    this.currentVersion = null;
-    for (const l of this.listeners) l({ name: this.name, from, to: null, reason: 'no-approved-version' });
+    this.#unavailable = message;
+    const from = this.#currentVersion;
+    this.#currentVersion = null;
+    for (const l of this.#listeners) l({ name: this.name, from, to: null, reason: 'no-approved-version' });
   }
 
   /**
@@ -238,29 +277,26 @@ export class ServedModel {
    * allocation per run); a swapped-out session keeps its count in `retiring` and is released when it
    * reaches zero.
    */
-  private track(session: InferenceSession, delta: number): void {
-    if (session === this.session) {
-      this.runs += delta;
+  #track(session: InferenceSession, delta: number): void {
+    if (session === this.#session) {
+      this.#runs += delta;
       return;
     }
-    const n = (this.retiring.get(session) ?? 0) + delta;
-    if (n > 0) this.retiring.set(session, n);
+    const n = (this.#retiring.get(session) ?? 0) + delta;
+    if (n > 0) this.#retiring.set(session, n);
     else {
-      this.retiring.delete(session);
+      this.#retiring.delete(session);
       void session.release().catch(() => undefined);
     }
   }
 
   /** Releases a swapped-out session now, or when the runs still on it finish. */
-  private retire(session: InferenceSession, runs: number): void {
-    if (runs > 0) this.retiring.set(session, runs);
+  #retire(session: InferenceSession, runs: number): void {
+    if (runs > 0) this.#retiring.set(session, runs);
     else void session.release().catch(() => undefined);
   }
 
-  /** Called after each successful prediction (metrics, the monitoring hook). */
-  afterPredict: ((tensors: Record<string, Tensor>, outputs: Outputs, seconds: number) => void) | undefined;
-
-  /** Kill switch and output guards (set at load by the controls module). */
+  /** @internal Kill switch and output guards, set at load by the controls module (see PredictGate). */
   gate: PredictGate | undefined;
 
   /** Builds input rows from entity keys through the online feature store (set when loaded with features). */
@@ -274,19 +310,19 @@ export class ServedModel {
   predict(inputs: PredictInputs | { entities: Array<Record<string, unknown>> }): Promise<Outputs> {
     // Not async: the batch-1 path costs one promise turn beyond session.run, not three.
     try {
-      if (this.closed) throw new UnavailableError(`Model ${this.name} is closed`);
-      if (this.unavailable !== undefined) throw new UnavailableError(this.unavailable);
+      if (this.#closed) throw new UnavailableError(`Model ${this.name} is closed`);
+      if (this.#unavailable !== undefined) throw new UnavailableError(this.#unavailable);
       if (this.joiner !== undefined && inputs !== null && typeof inputs === 'object' && !Array.isArray(inputs) && !ArrayBuffer.isView(inputs) && 'entities' in inputs && Array.isArray(inputs.entities)) {
         const joiner = this.joiner;
         return joiner((inputs as { entities: Array<Record<string, unknown>> }).entities).then((rows) => this.predict(rows));
       }
       const started = performance.now();
-      const { tensors, rows } = this.prepare(inputs as PredictInputs);
+      const { tensors, rows } = this.#prepare(inputs as PredictInputs);
       const gate = this.gate;
-      if (gate === undefined) return this.batcher.submit(tensors, rows, started);
+      if (gate === undefined) return this.#batcher.submit(tensors, rows, started);
       const fixed = gate.admit(rows);
       if (fixed !== undefined) return Promise.resolve(fixed);
-      return this.batcher.submit(tensors, rows, started).then((outputs) => gate.release(outputs, tensors));
+      return this.#batcher.submit(tensors, rows, started).then((outputs) => gate.release(outputs, tensors));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -294,17 +330,17 @@ export class ServedModel {
 
   /** Runs once on zeros (or the load's warmup plan) so the first real request does not pay for lazy initialisation. */
   async warmup(plan?: WarmupPlan | null): Promise<void> {
-    await warmupSession(this.ort, this.session, this.signature, plan);
+    await warmupSession(this.#ort, this.#session, this.signature, plan);
   }
 
-  private readonly closers: Array<() => void> = [];
+  readonly #closers: Array<() => void> = [];
 
   /** @internal Runs `fn` when the model closes (stop following an alias, unregister metrics). */
   whenClosed(fn: () => void): void {
-    this.closers.push(fn);
+    this.#closers.push(fn);
   }
 
-  private closing: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
 
   /**
    * Stops taking requests (predict() then fails with UNAVAILABLE), answers every request already
@@ -312,13 +348,13 @@ export class ServedModel {
    * the same close.
    */
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      this.closed = true;
-      await this.batcher.whenIdle();
-      for (const fn of this.closers.splice(0)) fn();
-      this.listeners.clear();
-      await this.session.release();
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      await this.#batcher.whenIdle();
+      for (const fn of this.#closers.splice(0)) fn();
+      this.#listeners.clear();
+      await this.#session.release();
     })();
-    return this.closing;
+    return this.#closing;
   }
 }

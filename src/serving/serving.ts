@@ -1,14 +1,15 @@
+import { LRUCache } from 'lru-cache';
 import { readFile } from 'node:fs/promises';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../core/errors.js';
-import type { EventBus, MlopsEvents } from '../core/events.js';
-import type { Principal } from '../governance/principal.js';
-import type { Authorizer } from '../governance/rbac.js';
-import { parseModelRef } from '../registry/names.js';
-import { withColumns, type InputColumns } from '../registry/columns.js';
-import { refuseOpaque } from '../registry/mlmodel.js';
-import { readOnnxSignature } from '../registry/onnx-signature.js';
-import type { RegistryEngine } from '../registry/registry.js';
-import { verifyBytes } from '../registry/version-store.js';
+import type { ServingBus } from './events.js';
+import type { Principal } from '../governance/index.js';
+import type { Authorizer } from '../governance/index.js';
+import { parseModelRef } from '../registry/index.js';
+import { withColumns, type InputColumns } from '../registry/index.js';
+import { readOnnxSignature, refuseOpaque } from '../registry/index.js';
+import type { ModelArtifacts } from '../registry/index.js';
+import type { SqlDriver } from '../adapters/sql/types.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { batchLayout } from './batch-axis.js';
 import { checkBatching, type BatchingOptions } from './batcher.js';
 import { warmupPlan, type WarmupOptions } from './warmup.js';
@@ -19,8 +20,8 @@ import { ModelRouter, type RouterOptions } from './router.js';
 import { attachMonitor, instrument, type MonitorHook } from './instrumentation.js';
 import { SERVING_MODULE, attachPredictionLog, checkLogOptions, servingMigrations, type PredictionLogOptions } from './prediction-log.js';
 import type { MetricsRegistry } from '../core/metrics.js';
-import type { FeaturesEngine } from '../features/feature-store.js';
-import type { ModelSignature } from '../registry/types.js';
+import type { FeaturesEngine } from '../features/index.js';
+import type { ModelSignature } from '../registry/index.js';
 import type { ControlLoadOptions } from '../controls/index.js';
 
 /** The trading controls' part in load (src/controls): checks the control options, then arms the model. */
@@ -77,17 +78,20 @@ export class ServingEngine {
   controls: ServingControls | undefined;
 
   constructor(
-    readonly events: EventBus<MlopsEvents>,
-    readonly registry: RegistryEngine,
+    readonly events: ServingBus,
+    readonly registry: ModelArtifacts,
     readonly metrics: MetricsRegistry,
     readonly features: FeaturesEngine,
+    /** Serving's own tables (the prediction log), migrated as the `serving` module. */
+    readonly sql: SqlDriver,
+    readonly clock: Clock = systemClock,
   ) {}
 
   private migrated: Promise<unknown> | undefined;
 
   /** The prediction-log table, created on first use. */
   ready(): Promise<unknown> {
-    this.migrated ??= this.registry.ctx.sql.migrate(SERVING_MODULE, servingMigrations);
+    this.migrated ??= this.sql.migrate(SERVING_MODULE, servingMigrations);
     return this.migrated;
   }
 
@@ -134,12 +138,14 @@ export class Serving {
     if (typeof source === 'string') {
       const ref = parseModelRef(source);
       this.authz.check(this.principal, 'read', { kind: 'registered_model', name: ref.name });
-      const resolved = await this.engine.registry.resolver.resolve(source);
-      if (resolved.approval !== 'approved' && !options.allowUnapproved) {
-        throw new FailedPreconditionError(`Model version ${resolved.name}/${resolved.version} is ${resolved.approval}; only approved versions serve (or pass allowUnapproved)`);
+      // Approval is checked before the artifact is read: an unapproved version's bytes are never fetched.
+      const checked = await this.engine.registry.resolve(source);
+      if (checked.approval !== 'approved' && !options.allowUnapproved) {
+        throw new FailedPreconditionError(`Model version ${checked.name}/${checked.version} is ${checked.approval}; only approved versions serve (or pass allowUnapproved)`);
       }
-      bytes = await this.engine.registry.ctx.blobs.get(resolved.artifactKey);
-      verifyBytes(bytes, resolved.sha256, `${resolved.name}/${resolved.version}`);
+      // By name/version, so a concurrent alias move cannot hand over another version than the one checked.
+      const { resolved, bytes: verified } = await this.engine.registry.loadVerifiedArtifact(`${checked.name}/${checked.version}`);
+      bytes = verified;
       if (resolved.format === 'opaque') refuseOpaque(`${resolved.name}/${resolved.version}`, bytes);
       name = resolved.name;
       version = resolved.version;
@@ -210,7 +216,7 @@ export class Serving {
       if (joiner !== undefined) model.joiner = joiner;
       if (options.log !== undefined) {
         await this.engine.ready();
-        attachPredictionLog(model, options.log, this.engine.registry.ctx.sql, this.engine.events);
+        attachPredictionLog(model, options.log, this.engine.sql, this.engine.events, this.engine.clock);
       }
       if (options.monitor !== undefined) attachMonitor(model, options.monitor);
       if (typeof source === 'string' && (options.follow ?? true)) {
@@ -262,10 +268,17 @@ async function columnRefs(features: FeaturesEngine, options: FeatureJoinOptions,
   });
 }
 
+/** Most entity-feature values one model keeps for `missing: 'last-known'`. */
+const LAST_KNOWN_MAX = 100_000;
+
 /** Builds input rows from entities: one online read for all, then the policy for missing values. */
 function featureJoiner(features: FeaturesEngine, options: FeatureJoinOptions, order?: string[]): (entities: Array<Record<string, unknown>>) => Promise<number[][]> {
   const policy = options.missing ?? 'reject';
-  const lastKnown = new Map<string, number>();
+  // The last value read per entity and feature, kept as long as the feature's view keeps a value
+  // fresh (its ttl) and for at most LAST_KNOWN_MAX entity-features: a Map here grew with every entity
+  // ever seen and served values of any age.
+  const lastKnown = new LRUCache<string, number>({ max: LAST_KNOWN_MAX, ttlResolution: 0, perf: { now: () => features.ctx.clock.now() } });
+  const ttlOf = (ref: string): number => features.definitions.views.get(ref.slice(0, ref.indexOf(':')))?.ttlMs ?? 0;
   return async (entities) => {
     const request = options.service !== undefined ? { featureService: options.service, entities } : { features: options.refs as string[], entities };
     const { rows } = await features.getOnline(request);
@@ -275,11 +288,14 @@ function featureJoiner(features: FeaturesEngine, options: FeatureJoinOptions, or
         const value = row.values[ref];
         const key = `${JSON.stringify(entities[i])}|${ref}`;
         if (typeof value === 'number') {
-          if (policy === 'last-known') lastKnown.set(key, value);
+          if (policy === 'last-known') lastKnown.set(key, value, ttlOf(ref) > 0 ? { ttl: ttlOf(ref) } : {});
           return value;
         }
         if (policy === 'default' && options.defaults?.[ref] !== undefined) return options.defaults[ref] as number;
-        if (policy === 'last-known' && lastKnown.has(key)) return lastKnown.get(key) as number;
+        if (policy === 'last-known') {
+          const known = lastKnown.get(key);
+          if (known !== undefined) return known;
+        }
         throw new FailedPreconditionError(`Feature ${ref} of entities[${i}] is ${row.status[ref]} and the model's policy is ${policy}`, {
           details: { entity: i, feature: ref, status: row.status[ref] },
         });

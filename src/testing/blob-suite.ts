@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { BlobStore } from '../adapters/blob/types.js';
 import { ErrorCode } from '../core/errors.js';
-import { readAll } from '../adapters/blob/hashing.js';
+import { buffer as readAll } from 'node:stream/consumers';
 
 export interface BlobSuiteOptions {
   /** Size of the large-object test; put it above the store's multipart threshold. Default 6 MiB. */

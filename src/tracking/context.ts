@@ -1,15 +1,15 @@
 import type { BlobStore } from '../adapters/blob/types.js';
 import type { SqlDriver } from '../adapters/sql/types.js';
 import type { Clock } from '../core/clock.js';
-import type { EventBus, MlopsEvents } from '../core/events.js';
-import type { AuditSink } from '../governance/audit-log.js';
+import type { TrackingBus } from './events.js';
+import type { AuditSink } from '../governance/index.js';
 
 /** What the tracking stores need from the runtime. */
 export interface TrackingContext {
   sql: SqlDriver;
   blobs: BlobStore;
   clock: Clock;
-  events: EventBus<MlopsEvents>;
+  events: TrackingBus;
   /** Records governance-relevant changes (experiments created, renamed, deleted; runs deleted). */
   audit: AuditSink;
 }

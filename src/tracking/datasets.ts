@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import type { TrackingContext } from './context.js';
-import { checkString } from './limits.js';
+import { checkString } from '../search/index.js';
 import type { RunStore } from './run-store.js';
 import type { DatasetInput } from './types.js';
 

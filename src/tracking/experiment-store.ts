@@ -1,11 +1,11 @@
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../core/errors.js';
 import type { SqlExecutor } from '../adapters/sql/types.js';
 import type { TrackingContext } from './context.js';
-import { LIMITS, checkKey, checkMaxResults, checkString, checkTagRecord } from './limits.js';
-import { EXPERIMENT_COLUMNS, chunks, groupKeyValues, placeholders, toExperiment, type ExperimentRow } from './rows.js';
-import { compileFilter, compileOrder } from './search/compile.js';
-import { decodePageToken, encodePageToken, queryDigest } from './search/page-token.js';
-import { parseFilter, parseOrderBy } from './search/parser.js';
+import { LIMITS, checkKey, checkString, checkTagRecord } from '../search/index.js';
+import { EXPERIMENT_COLUMNS, groupKeyValues, toExperiment, type ExperimentRow } from './rows.js';
+import { chunks, placeholders } from '../search/index.js';
+import { compileFilter, compileOrder } from '../search/index.js';
+import { planSearch } from '../search/index.js';
 import { EXPERIMENT_SEARCH_SCHEMA, EXPERIMENT_SQL_ENTITY } from './search-entities.js';
 import { VIEW_TYPES, type Experiment, type SearchExperimentsOptions, type SearchExperimentsResult, type ViewType } from './types.js';
 
@@ -176,23 +176,19 @@ export class ExperimentStore {
 
   async search(options: SearchExperimentsOptions = {}): Promise<SearchExperimentsResult> {
     const view = checkViewType(options.viewType);
-    const maxResults = checkMaxResults(options.maxResults, 'maxResults', LIMITS.searchMaxResults, LIMITS.searchDefaultResults);
-    const expr = parseFilter(options.filter, EXPERIMENT_SEARCH_SCHEMA);
-    const order = parseOrderBy(options.orderBy, EXPERIMENT_SEARCH_SCHEMA);
-    const digest = queryDigest(['experiments', options.filter ?? '', options.orderBy ?? [], view]);
-    const offset = decodePageToken(options.pageToken, digest);
+    const plan = planSearch(options, { schema: EXPERIMENT_SEARCH_SCHEMA, scope: { name: 'experiments', after: [view] }, defaultResults: LIMITS.searchDefaultResults });
     const dialect = this.ctx.sql.dialect.name;
-    const where = compileFilter(expr, EXPERIMENT_SQL_ENTITY, dialect);
-    const ord = compileOrder(order, EXPERIMENT_SQL_ENTITY, dialect);
+    const where = compileFilter(plan.expr, EXPERIMENT_SQL_ENTITY, dialect);
+    const ord = compileOrder(plan.order, EXPERIMENT_SQL_ENTITY, dialect);
     const rows = await this.ctx.sql.query<ExperimentRow>(
       `SELECT ${EXPERIMENT_COLUMNS} FROM tracking_experiments e ${ord.joins}
        WHERE ${lifecycleCondition('e', view)} AND ${where.sql}
        ORDER BY ${ord.orderBy} LIMIT ? OFFSET ?`,
-      [...ord.joinParams, ...where.params, maxResults + 1, offset],
+      [...ord.joinParams, ...where.params, plan.limit, plan.offset],
     );
-    const page = rows.slice(0, maxResults);
-    const experiments = await this.withTags(page);
-    return rows.length > maxResults ? { experiments, nextPageToken: encodePageToken(offset + maxResults, digest) } : { experiments };
+    const page = plan.page(rows);
+    const experiments = await this.withTags(page.rows);
+    return page.nextPageToken !== undefined ? { experiments, nextPageToken: page.nextPageToken } : { experiments };
   }
 
   private async setStage(experimentId: string, stage: 'active' | 'deleted', actor: string): Promise<void> {

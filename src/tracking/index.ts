@@ -5,5 +5,7 @@ export type { BatchInput, MetricInput, KeyValues } from './run-writes.js';
 export type { BufferOptions } from './metric-buffer.js';
 export type { ArtifactSource } from './artifacts.js';
 export type { CreateRunInput, UpdateRunInput } from './run-store.js';
-export { LIMITS as TRACKING_LIMITS } from './limits.js';
+export { LIMITS as TRACKING_LIMITS } from '../search/index.js';
 export * from './types.js';
+export type { TrackingEngine } from './tracking.js';
+export type { TrackingEvents } from './events.js';

@@ -3,12 +3,9 @@ import { newRunId } from '../core/ids.js';
 import type { SqlExecutor } from '../adapters/sql/types.js';
 import type { TrackingContext } from './context.js';
 import { checkExperimentId } from './experiment-store.js';
-import { LIMITS, checkKey, checkMaxResults, checkString, checkTagRecord } from './limits.js';
-import { chunks, placeholders } from './rows.js';
+import { LIMITS, checkKey, checkMaxResults, checkString, checkTagRecord, chunks, placeholders } from '../search/index.js';
 import type { RunStore } from './run-store.js';
-import { compileFilter, compileOrder } from './search/compile.js';
-import { decodePageToken, encodePageToken, queryDigest } from './search/page-token.js';
-import { parseFilter, parseOrderBy } from './search/parser.js';
+import { compileFilter, compileOrder, decodePageToken, encodePageToken, queryDigest, parseFilter, parseOrderBy } from '../search/index.js';
 import { LOGGED_MODEL_SEARCH_SCHEMA, LOGGED_MODEL_SQL_ENTITY } from './search-entities.js';
 import { LOGGED_MODEL_STATUSES, type LoggedModel, type LoggedModelStatus, type RunModels, type SearchLoggedModelsOptions } from './types.js';
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../core/errors.js';
-import { LIMITS } from './limits.js';
+import { LIMITS } from '../search/index.js';
 import type { NormalizedMetric, RunWriter } from './run-writes.js';
 
 export interface BufferOptions {

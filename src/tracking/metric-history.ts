@@ -1,9 +1,9 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import type { TrackingContext } from './context.js';
-import { LIMITS, checkKey, checkMaxResults } from './limits.js';
+import { LIMITS, checkKey, checkMaxResults } from '../search/index.js';
 import { toMetric, type MetricRow } from './rows.js';
 import { checkRunId, type RunStore } from './run-store.js';
-import { decodePageToken, encodePageToken, queryDigest } from './search/page-token.js';
+import { decodePageToken, encodePageToken, queryDigest } from '../search/index.js';
 import type { Metric, MetricHistoryPage } from './types.js';
 
 /** Every logged value of one metric, in step, then timestamp, then value order. */

@@ -2,13 +2,13 @@ import { InvalidArgumentError } from '../core/errors.js';
 import type { SqlValue } from '../adapters/sql/types.js';
 import type { TrackingContext } from './context.js';
 import { checkExperimentId, checkViewType, lifecycleCondition } from './experiment-store.js';
-import { LIMITS, checkMaxResults } from './limits.js';
-import { RUN_COLUMNS, placeholders, toRunInfo, type RunRow } from './rows.js';
+import { LIMITS } from '../search/index.js';
+import { RUN_COLUMNS, toRunInfo, type RunRow } from './rows.js';
+import { placeholders } from '../search/index.js';
 import type { RunStore } from './run-store.js';
-import type { OrderTerm } from './search/ast.js';
-import { compileDriver, compileFilter, compileOrder, topLevelConjuncts, type Compiled, type DriverCondition } from './search/compile.js';
-import { decodePageToken, encodePageToken, queryDigest } from './search/page-token.js';
-import { parseFilter, parseOrderBy } from './search/parser.js';
+import type { OrderTerm } from '../search/index.js';
+import { compileDriver, compileFilter, compileOrder, topLevelConjuncts, type Compiled, type DriverCondition } from '../search/index.js';
+import { planSearch } from '../search/index.js';
 import { RUN_SEARCH_SCHEMA, RUN_SQL_ENTITY } from './search-entities.js';
 import type { SearchRunsOptions, SearchRunsResult } from './types.js';
 
@@ -50,18 +50,15 @@ export class RunSearch {
     if (options.experimentIds.length > 1000) throw new InvalidArgumentError('Invalid experimentIds: at most 1000');
     const experimentIds = options.experimentIds.map((id, i) => checkExperimentId(id, `experimentIds[${i}]`));
     const view = checkViewType(options.viewType);
-    const maxResults = checkMaxResults(options.maxResults, 'maxResults', LIMITS.searchMaxResults, LIMITS.searchDefaultResults);
-    const expr = parseFilter(options.filter, RUN_SEARCH_SCHEMA);
-    const order = parseOrderBy(options.orderBy, RUN_SEARCH_SCHEMA);
-    const digest = queryDigest(['runs', [...experimentIds].sort(), options.filter ?? '', options.orderBy ?? [], view]);
-    const offset = decodePageToken(options.pageToken, digest);
+    const plan = planSearch(options, { schema: RUN_SEARCH_SCHEMA, scope: { name: 'runs', before: [[...experimentIds].sort()], after: [view] }, defaultResults: LIMITS.searchDefaultResults });
+    const { expr, order, offset } = plan;
     const dialect = this.ctx.sql.dialect.name;
     const query: Query = {
       scope: { sql: `r.experiment_id IN (${placeholders(experimentIds.length)}) AND ${lifecycleCondition('r', view)}`, params: experimentIds },
       where: compileFilter(expr, RUN_SQL_ENTITY, dialect),
       order,
       offset,
-      limit: maxResults + 1,
+      limit: plan.limit,
     };
 
     let rows: RunRow[] | undefined;
@@ -70,9 +67,9 @@ export class RunSearch {
     else if (order[0]?.field.kind === 'metric') rows = await this.byMetricIndex(query);
     else rows = await this.plain(query, '');
 
-    const page = rows.slice(0, maxResults).map(toRunInfo);
-    const runs = await this.runs.hydrate(page);
-    return rows.length > maxResults ? { runs, nextPageToken: encodePageToken(offset + maxResults, digest) } : { runs };
+    const page = plan.page(rows);
+    const runs = await this.runs.hydrate(page.rows.map(toRunInfo));
+    return page.nextPageToken !== undefined ? { runs, nextPageToken: page.nextPageToken } : { runs };
   }
 
   /** The most selective index-answerable conjunct, when it matches few enough entries. */

@@ -3,8 +3,9 @@ import { isRunId, newRunId } from '../core/ids.js';
 import type { SqlExecutor } from '../adapters/sql/types.js';
 import type { TrackingContext } from './context.js';
 import type { ExperimentStore } from './experiment-store.js';
-import { LIMITS, checkInteger, checkString, checkTagRecord } from './limits.js';
-import { RUN_COLUMNS, chunks, metricValue, placeholders, toMetric, toRunInfo, type MetricRow, type RunRow } from './rows.js';
+import { LIMITS, checkInteger, checkString, checkTagRecord } from '../search/index.js';
+import { RUN_COLUMNS, metricValue, toMetric, toRunInfo, type MetricRow, type RunRow } from './rows.js';
+import { chunks, placeholders } from '../search/index.js';
 import { generateRunName } from './run-names.js';
 import { RUN_STATUSES, type DatasetInput, type Metric, type Run, type RunInfo, type RunStatus } from './types.js';
 

@@ -1,8 +1,8 @@
 import { InvalidArgumentError, NotFoundError } from '../core/errors.js';
 import type { SqlExecutor, SqlValue } from '../adapters/sql/types.js';
 import type { TrackingContext } from './context.js';
-import { LIMITS, checkInteger, checkKey, checkMetricValue, checkString, stringifyValue } from './limits.js';
-import { placeholders } from './rows.js';
+import { LIMITS, checkInteger, checkKey, checkMetricValue, checkString, stringifyValue } from '../search/index.js';
+import { placeholders } from '../search/index.js';
 import { TAG_RUN_NAME, type RunStore } from './run-store.js';
 
 export interface MetricInput {

@@ -1,5 +1,5 @@
-import type { SearchSchema } from './search/ast.js';
-import type { SqlEntity } from './search/compile.js';
+import type { SearchSchema } from '../search/index.js';
+import type { SqlEntity } from '../search/index.js';
 
 export const RUN_SEARCH_SCHEMA: SearchSchema = {
   entity: 'runs',

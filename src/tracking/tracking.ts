@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { BlobInfo } from '../adapters/blob/types.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { Principal } from '../governance/principal.js';
-import type { Action, Authorizer, ResourceKind } from '../governance/rbac.js';
+import type { Principal } from '../governance/index.js';
+import type { Action, Authorizer, ResourceKind } from '../governance/index.js';
 import { onnxMlmodel } from '../registry/mlmodel.js';
 import { readOnnxSignature } from '../registry/onnx-signature.js';
 import { RunArtifacts, type ArtifactSource } from './artifacts.js';

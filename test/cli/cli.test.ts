@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLogisticRegression, createMlops } from '../../src/index.js';
+import { createMlops } from '../../src/index.js';
+import { buildLogisticRegression } from '../../src/testing/index.js';
 import { tempDir } from '../helpers/services.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;

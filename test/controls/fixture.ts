@@ -1,5 +1,6 @@
 import { afterEach, beforeEach } from 'vitest';
-import { buildMlp, type Mlops } from '../../src/index.js';
+import { type Mlops } from '../../src/index.js';
+import { buildMlp } from '../../src/testing/index.js';
 import type { Backend } from '../helpers/runtimes.js';
 
 export const AUTHOR = { id: 'alice', roles: ['data-scientist'] };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, type Mlops } from '../../src/index.js';
+import { type Mlops } from '../../src/index.js';
+import { ManualClock } from '../../src/testing/index.js';
 import { createMlops } from '../../src/index.js';
 import { BACKENDS } from '../helpers/runtimes.js';
 import { tempDir } from '../helpers/services.js';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, type ApplyInput, type Mlops } from '../../src/index.js';
+import { type ApplyInput, type Mlops } from '../../src/index.js';
+import { ManualClock } from '../../src/testing/index.js';
 import { FEATURE_BACKENDS } from '../helpers/feature-backends.js';
 import { seeded } from '../../demo/synthetic-market.js';
 

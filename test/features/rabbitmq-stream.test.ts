@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import rabbit from 'rabbitmq-stream-js-client';
 import pg from 'pg';
-import { ManualClock, type Mlops } from '../../src/index.js';
+import { type Mlops } from '../../src/index.js';
+import { ManualClock } from '../../src/testing/index.js';
 import { rabbitStreamSource } from '../../src/rabbitmq.js';
 import { FEATURE_BACKENDS } from '../helpers/feature-backends.js';
 import { PG_URL, RABBIT_STREAM_URL, REDIS_URL, dropSchema, tempDir, uniqueName } from '../helpers/services.js';

@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock, redisStreamSource, type Mlops } from '../../src/index.js';
+import { type Mlops } from '../../src/index.js';
+import { ManualClock } from '../../src/testing/index.js';
+import { redisStreamSource } from '../../src/redis.js';
 import { FEATURE_BACKENDS } from '../helpers/feature-backends.js';
 import { REDIS_URL, uniqueName } from '../helpers/services.js';
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, type ApplyInput, type FeatureViewInput, type Mlops } from '../../src/index.js';
+import { type ApplyInput, type FeatureViewInput, type Mlops } from '../../src/index.js';
+import { ManualClock } from '../../src/testing/index.js';
 import { FEATURE_BACKENDS } from '../helpers/feature-backends.js';
 
 const T0 = 1_800_000_000_000;

@@ -1,4 +1,4 @@
-import type { ManualClock} from '../../src/index.js';
+import type { ManualClock } from '../../src/testing/index.js';
 import { createMlops, type Mlops } from '../../src/index.js';
 import type { FeaturesOptions } from '../../src/features/context.js';
 import { PG_URL, REDIS_URL, dropSchema, tempDir, uniqueName } from './services.js';

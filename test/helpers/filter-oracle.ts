@@ -1,4 +1,4 @@
-import type { FilterExpr } from '../../src/tracking/search/ast.js';
+import type { FilterExpr } from '../../src/search/ast.js';
 import type { FixtureRun } from './search-fixture.js';
 
 function like(value: string, pattern: string, insensitive: boolean): boolean {

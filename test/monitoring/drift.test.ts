@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultTest, driftReport, type DriftReport, type Mlops } from '../../src/index.js';
+import { driftReport, type DriftReport, type Mlops } from '../../src/index.js';
+import { defaultTest } from '../../src/monitoring/index.js';
 import { categories, normal } from '../helpers/drift-data.js';
 import { useEmbeddedRuntime } from '../helpers/embedded-runtime.js';
 

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildLogisticRegression, createMlops } from '../../src/index.js';
+import { createMlops } from '../../src/index.js';
+import { buildLogisticRegression } from '../../src/testing/index.js';
 import { createServer } from '../../src/server.js';
 import { tempDir } from '../helpers/services.js';
 import { useServer } from './http-client.js';

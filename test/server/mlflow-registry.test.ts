@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildLogisticRegression } from '../../src/index.js';
+import { buildLogisticRegression } from '../../src/testing/index.js';
 import { createServer } from '../../src/server.js';
 import { httpClient, useServer } from './http-client.js';
 

@@ -7,7 +7,8 @@ import mlflowPackage from 'mlflow';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type MLflowClient = { Experiments: any; Runs: any; Metrics: any; Artifacts: any };
 const MLflow = mlflowPackage as unknown as new (options: { endpoint: string; headers?: Record<string, string> }) => MLflowClient;
-import { buildLogisticRegression, createMlops, type Mlops } from '../../src/index.js';
+import { createMlops, type Mlops } from '../../src/index.js';
+import { buildLogisticRegression } from '../../src/testing/index.js';
 import { createServer, type MlopsServer } from '../../src/server.js';
 import { tempDir } from '../helpers/services.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildLogisticRegression } from '../../src/index.js';
+import { buildLogisticRegression } from '../../src/testing/index.js';
 import { useServer } from './http-client.js';
 
 const API = '/api/2.0/mlflow';

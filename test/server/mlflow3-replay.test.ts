@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLogisticRegression, createMlops, type Mlops } from '../../src/index.js';
+import { createMlops, type Mlops } from '../../src/index.js';
+import { buildLogisticRegression } from '../../src/testing/index.js';
 import { createServer, type MlopsServer } from '../../src/server.js';
 import { S3_CREDENTIALS, TEST_BUCKET, startS3 } from '../helpers/s3-server.js';
 import { PG_URL, dropSchema, tempDir, uniqueName } from '../helpers/services.js';

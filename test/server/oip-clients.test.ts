@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { buildLogisticRegression } from '../../src/index.js';
+import { buildLogisticRegression } from '../../src/testing/index.js';
 import { useServer } from './http-client.js';
 
 /** A raw HTTP exchange: exactly the headers given, nothing added (fetch would add a Content-Type). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildLogisticRegression, type Mlops } from '../../src/index.js';
+import { type Mlops } from '../../src/index.js';
+import { buildLogisticRegression } from '../../src/testing/index.js';
 import { binaryExampleModel, stringModel } from '../helpers/onnx-models.js';
 import { useServer } from './http-client.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildLogisticRegression, buildMlp, type Mlops, type ServedModel } from '../../src/index.js';
+import { type Mlops, type ServedModel } from '../../src/index.js';
+import { buildLogisticRegression, buildMlp } from '../../src/testing/index.js';
 import { boolModel, int64Model, multiInputModel, stringModel } from '../helpers/onnx-models.js';
 import { useServer } from './http-client.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildMlp } from '../../src/index.js';
+import { buildMlp } from '../../src/testing/index.js';
 import type { SwapEvent } from '../../src/index.js';
 import { useEmbeddedRuntime } from '../helpers/embedded-runtime.js';
 import { multiInputModel } from '../helpers/onnx-models.js';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { buildMlp, createMlops, type Mlops, type SwapEvent } from '../../src/index.js';
+import { createMlops, type Mlops, type SwapEvent } from '../../src/index.js';
+import { buildMlp } from '../../src/testing/index.js';
 import { tempDir } from '../helpers/services.js';
 
 /** A one-layer model whose output is `bias` for an all-zero input: the served version is visible. */

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildLogisticRegression, createMlops, type Mlops } from '../../src/index.js';
+import { createMlops, type Mlops } from '../../src/index.js';
+import { buildLogisticRegression } from '../../src/testing/index.js';
 import { tempDir } from '../helpers/services.js';
 
 const cleanups: Array<() => Promise<void>> = [];

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { buildLogisticRegression, createMlops, outputData, type Mlops } from '../../src/index.js';
+import { createMlops, outputData, type Mlops } from '../../src/index.js';
+import { buildLogisticRegression } from '../../src/testing/index.js';
 import { tempDir } from '../helpers/services.js';
 
 describe('outputData: an output typed by its element type', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { DynamicBatcher } from '../../src/serving/batcher.js';
-import { buildMlp } from '../../src/index.js';
+import { buildMlp } from '../../src/testing/index.js';
 import { useEmbeddedRuntime } from '../helpers/embedded-runtime.js';
 
 /** A session whose every run takes `ms`: the batcher's queue policy is what is under test here. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { buildMlp, createMlops, type Mlops } from '../../src/index.js';
+import { createMlops, type Mlops } from '../../src/index.js';
+import { buildMlp } from '../../src/testing/index.js';
 import { prng } from '../../src/monitoring/profile.js';
 import { sessionRunner } from '../../src/serving/ort.js';
 import { tempDir } from '../helpers/services.js';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLogisticRegression, type Mlops } from '../../src/index.js';
+import { type Mlops } from '../../src/index.js';
+import { buildLogisticRegression } from '../../src/testing/index.js';
 import { BACKENDS } from '../helpers/runtimes.js';
 
 for (const backend of BACKENDS) {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Mlops } from '../../src/index.js';
-import type { FilterExpr } from '../../src/tracking/search/ast.js';
-import { parseFilter } from '../../src/tracking/search/parser.js';
+import type { FilterExpr } from '../../src/search/ast.js';
+import { parseFilter } from '../../src/search/parser.js';
 import { RUN_SEARCH_SCHEMA } from '../../src/tracking/search-entities.js';
 import { evaluate, orderRuns } from '../helpers/filter-oracle.js';
 import { searchTuning } from '../../src/tracking/run-search.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Mlops } from '../../src/index.js';
-import { parseFilter } from '../../src/tracking/search/parser.js';
+import { parseFilter } from '../../src/search/parser.js';
 import { RUN_SEARCH_SCHEMA } from '../../src/tracking/search-entities.js';
 import { evaluate } from '../helpers/filter-oracle.js';
 import { BACKENDS } from '../helpers/runtimes.js';

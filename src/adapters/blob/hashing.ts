@@ -25,13 +25,3 @@ export async function readAll(stream: Readable | AsyncIterable<Uint8Array>): Pro
   for await (const chunk of stream as AsyncIterable<Uint8Array>) parts.push(Buffer.from(chunk));
   return Buffer.concat(parts);
 }
-
-/** Opaque list cursors: the last key of the previous page. */
-export function encodeCursor(lastKey: string): string {
-  return Buffer.from(lastKey, 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string | undefined): string | undefined {
-  if (cursor === undefined || cursor === '') return undefined;
-  return Buffer.from(cursor, 'base64url').toString('utf8');
-}

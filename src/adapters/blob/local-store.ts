@@ -7,7 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { LRUCache } from 'lru-cache';
 import { FailedPreconditionError, InvalidArgumentError, MlopsError, NotFoundError, toMlopsError } from '../../core/errors.js';
 import { validateBlobKey, validateBlobPrefix } from './blob-key.js';
-import { chunksOf, decodeCursor, encodeCursor } from './hashing.js';
+import { chunksOf } from './hashing.js';
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
 import type { BlobBody, BlobEntry, BlobInfo, BlobListOptions, BlobListPage, BlobStore } from './types.js';
 
 /** Folder under the root for writes in progress; never listed, and keys may not start with it. */

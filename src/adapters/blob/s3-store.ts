@@ -14,7 +14,8 @@ import {
 } from '../../core/errors.js';
 import { importOptional, pickExport } from '../../core/optional-import.js';
 import { validateBlobKey, validateBlobPrefix } from './blob-key.js';
-import { chunksOf, decodeCursor, encodeCursor, readAll, sha256Hex } from './hashing.js';
+import { chunksOf, readAll, sha256Hex } from './hashing.js';
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
 import type { BlobBody, BlobInfo, BlobListOptions, BlobListPage, BlobStore } from './types.js';
 
 /** The part of an S3 client this store uses; any @aws-sdk/client-s3 S3Client fits. */
@@ -54,7 +55,7 @@ export async function openS3BlobStore(options: S3BlobOptions): Promise<BlobStore
   }
   const prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
   if (prefix !== '') validateBlobKey(prefix, 'prefix');
-  const sdk = await importOptional('@aws-sdk/client-s3', 'The S3 artifact store');
+  const sdk = await importOptional(() => import('@aws-sdk/client-s3'), '@aws-sdk/client-s3', 'The S3 artifact store');
   let client = options.client;
   const owned = client === undefined;
   if (client === undefined) {
@@ -237,7 +238,7 @@ class S3BlobStore implements BlobStore {
   }
 
   private async multipart(params: Record<string, unknown>): Promise<void> {
-    const lib = await importOptional('@aws-sdk/lib-storage', 'Multipart uploads to S3');
+    const lib = await importOptional(() => import('@aws-sdk/lib-storage'), '@aws-sdk/lib-storage', 'Multipart uploads to S3');
     const Upload = pickExport<new (options: Record<string, unknown>) => { done(): Promise<unknown> }>(lib, 'Upload');
     // lib-storage aborts the multipart upload itself when a part fails, so nothing is left half-written.
     await new Upload({ client: this.client, params, partSize: this.partSize, queueSize: 4, leavePartsOnError: false }).done();

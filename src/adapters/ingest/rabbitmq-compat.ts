@@ -24,8 +24,8 @@ interface DecoderProto {
 
 export function applyRabbitCompat(): Promise<void> {
   applied ??= (async () => {
-    const connection = await importOptional('rabbitmq-stream-js-client/dist/connection.js', 'The RabbitMQ Streams source');
-    const decoder = await importOptional('rabbitmq-stream-js-client/dist/response_decoder.js', 'The RabbitMQ Streams source');
+    const connection = await importOptional(() => import('rabbitmq-stream-js-client/dist/connection.js'), 'rabbitmq-stream-js-client', 'The RabbitMQ Streams source');
+    const decoder = await importOptional(() => import('rabbitmq-stream-js-client/dist/response_decoder.js'), 'rabbitmq-stream-js-client', 'The RabbitMQ Streams source');
     const connProto = pickExport<{ prototype: ConnectionProto }>(connection, 'Connection').prototype;
     const decProto = pickExport<{ prototype: DecoderProto }>(decoder, 'ResponseDecoder').prototype;
     const exchange = connProto.exchangeCommandVersions;

@@ -235,7 +235,7 @@ class RabbitStreamSource implements IngestSource {
   async *[Symbol.asyncIterator](): AsyncGenerator<StreamMessage> {
     const { stream, consumerRef, signal } = this.options;
     this.started = true;
-    const mod = await importOptional('rabbitmq-stream-js-client', 'The RabbitMQ Streams source');
+    const mod = await importOptional(() => import('rabbitmq-stream-js-client'), 'rabbitmq-stream-js-client', 'The RabbitMQ Streams source');
     await applyRabbitCompat();
     const Offset = pickExport<OffsetFactory>(mod, 'Offset');
     let client = this.options.client;

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../core/clock.js';
 import { InvalidArgumentError } from '../../core/errors.js';
-import { decodeCursor, encodeCursor } from '../blob/hashing.js';
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
 import { checkFields, checkKey, checkOrderedWrites, checkScanCount, checkTtl, checkWrites } from './kv-args.js';
 import type { KvHashRead, KvHashWrite, KvOrderedWrite, KvScanPage, KvStore } from './types.js';
 

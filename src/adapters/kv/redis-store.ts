@@ -51,7 +51,7 @@ export async function openRedisKvStore(options: RedisKvOptions): Promise<KvStore
     if (options.url === undefined) throw new InvalidArgumentError('Invalid redis options: give url or client');
     const split = splitPrefixFromUrl(options.url);
     prefix ??= split.prefix;
-    const ioredis = await importOptional('ioredis', 'The Redis online store');
+    const ioredis = await importOptional(() => import('ioredis'), 'ioredis', 'The Redis online store');
     const Redis = pickExport<new (url: string, options: Record<string, unknown>) => RedisLike>(ioredis, 'Redis');
     client = new Redis(split.url, {
       lazyConnect: true,

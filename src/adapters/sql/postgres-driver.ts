@@ -78,7 +78,7 @@ export async function openPostgres(options: PostgresOptions): Promise<SqlDriver>
     const split = splitSchemaFromUrl(options.url);
     schema ??= split.schema;
     if (schema !== undefined) assertIdentifier(schema, 'schema');
-    const pg = await importOptional('pg', 'The PostgreSQL store');
+    const pg = await importOptional(() => import('pg'), 'pg', 'The PostgreSQL store');
     const Pool = pickExport<new (config: Record<string, unknown>) => PgPool>(pg, 'Pool');
     const types = pickExport<{ getTypeParser: (oid: number, format?: string) => unknown }>(pg, 'types');
     pool = new Pool({

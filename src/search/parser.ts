@@ -1,4 +1,4 @@
-import { LIMITS } from '../limits.js';
+import { LIMITS } from './limits.js';
 import { PREFIXES, type CompareOp, type FieldRef, type FilterExpr, type OrderTerm, type SearchSchema } from './ast.js';
 import { syntaxError, tokenize, type Keyword, type Token } from './lexer.js';
 

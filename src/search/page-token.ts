@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InvalidArgumentError } from '../../core/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 
 /** A digest of the query a token belongs to, so that a token is refused with any other query. */
 export function queryDigest(parts: unknown): string {

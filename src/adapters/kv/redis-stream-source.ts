@@ -1,7 +1,15 @@
-import { InvalidArgumentError } from '../core/errors.js';
-import { importOptional, pickExport } from '../core/optional-import.js';
-import type { StreamMessage } from './ingest.js';
-import type { FeatureRow } from './types.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+import { importOptional, pickExport } from '../../core/optional-import.js';
+
+/**
+ * One read of the stream: its rows and the XACK to send once they are written. Structurally the
+ * `StreamMessage` that `ml.features.ingest` consumes; declared here so that the adapter needs
+ * nothing from the features module.
+ */
+export interface RedisStreamMessage {
+  rows: Array<Record<string, unknown>>;
+  ack(): Promise<void>;
+}
 
 /** The ioredis calls this source makes (structural, so ioredis stays optional). */
 export interface RedisStreamClient {
@@ -30,7 +38,7 @@ export interface RedisStreamSourceOptions {
  * row. Entries this consumer read but never acknowledged (a crash) are delivered again first; an
  * entry is XACKed only after its rows are written (at-least-once).
  */
-export async function* redisStreamSource(options: RedisStreamSourceOptions): AsyncGenerator<StreamMessage> {
+export async function* redisStreamSource(options: RedisStreamSourceOptions): AsyncGenerator<RedisStreamMessage> {
   for (const f of ['stream', 'group', 'consumer'] as const) {
     if (typeof options[f] !== 'string' || options[f].length === 0) throw new InvalidArgumentError(`Invalid ${f}: must be a non-empty string`);
   }
@@ -38,7 +46,7 @@ export async function* redisStreamSource(options: RedisStreamSourceOptions): Asy
   const owned = client === undefined;
   if (client === undefined) {
     if (!options.url) throw new InvalidArgumentError('Invalid redisStreamSource: give url or client');
-    const ioredis = await importOptional('ioredis', 'The Redis Streams source');
+    const ioredis = await importOptional(() => import('ioredis'), 'ioredis', 'The Redis Streams source');
     const Redis = pickExport<new (url: string, opts: Record<string, unknown>) => RedisStreamClient>(ioredis, 'Redis');
     client = new Redis(options.url, { maxRetriesPerRequest: 3 });
   }
@@ -58,13 +66,13 @@ export async function* redisStreamSource(options: RedisStreamSourceOptions): Asy
         if (id === '0') id = '>';
         continue;
       }
-      const rows: FeatureRow[] = [];
+      const rows: Array<Record<string, unknown>> = [];
       const ids: string[] = [];
       for (const [entryId, fields] of entries) {
         ids.push(entryId);
         const at = fields.indexOf('row');
         if (at === -1 || at % 2 === 1) continue;
-        rows.push(JSON.parse(fields[at + 1] as string) as FeatureRow);
+        rows.push(JSON.parse(fields[at + 1] as string) as Record<string, unknown>);
       }
       const c = client;
       yield { rows, ack: async () => void (await c.xack(stream, group, ...ids)) };

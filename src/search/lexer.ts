@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../core/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 
 export type Token =
   | { type: 'ident'; prefix: string | undefined; key: string; pos: number }

@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from '../../core/errors.js';
-import type { SqlDialectName, SqlValue } from '../../adapters/sql/types.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { SqlDialectName, SqlValue } from '../adapters/sql/types.js';
 import type { FieldKind, FieldRef, FilterExpr, OrderTerm } from './ast.js';
 
 /** How a searchable entity is laid out in SQL. Every name here is library text, never user input. */

@@ -1,6 +1,7 @@
-import type { EventBus, MlopsEvents } from './events.js';
-import type { MlopsLogger } from './logger.js';
-import { traceFields } from './tracing.js';
+import type { EventBus } from './core/events.js';
+import type { MlopsEvents } from './events.js';
+import type { MlopsLogger } from './core/logger.js';
+import { traceFields } from './core/tracing.js';
 
 /**
  * Writes the runtime's notable events to a structured logger, with the active trace's ids: warnings and

@@ -1,0 +1,1 @@
+export { buildMlp, buildLogisticRegression, type MlpSpec, type DenseLayer } from './model-builder.js';
