@@ -47,6 +47,7 @@ export * from './registry/index.js';
 export { Authorizer, BUILT_IN_ROLES, RESOURCE_KINDS, ACTIONS, type RoleGrants, type ResourceKind, type Action } from './governance/rbac.js';
 export { Audit } from './governance/audit.js';
 export type { AuditRecord, AuditQuery, AuditVerification, AuditEntry } from './governance/audit-log.js';
+export type { AliasReplay, AliasMismatch } from './governance/alias-replay.js';
 export { buildMlp, buildLogisticRegression, type MlpSpec, type DenseLayer } from './onnx/model-builder.js';
 export * from './features/index.js';
 export * from './monitoring/index.js';

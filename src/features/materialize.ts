@@ -56,6 +56,15 @@ export async function materializeView(ctx: FeaturesContext, defs: Definitions, v
     onProgress(written);
     if (rows.length < BATCH) break;
   }
-  await ctx.sql.exec('UPDATE features_watermarks SET cursor_json = NULL, job_start = NULL, job_end = NULL, watermark = ? WHERE view = ?', [end, view.name]);
+  // The watermark only moves forward: a run over an earlier window that finishes last (another process,
+  // or a backfill) must not pull it back. The resume cursor is cleared only when it is this run's.
+  await ctx.sql.exec(
+    `UPDATE features_watermarks SET watermark = CASE WHEN watermark IS NULL OR watermark < ? THEN ? ELSE watermark END,
+       cursor_json = CASE WHEN job_start = ? AND job_end = ? THEN NULL ELSE cursor_json END,
+       job_start = CASE WHEN job_start = ? AND job_end = ? THEN NULL ELSE job_start END,
+       job_end = CASE WHEN job_start = ? AND job_end = ? THEN NULL ELSE job_end END
+     WHERE view = ?`,
+    [end, end, start, end, start, end, start, end, view.name],
+  );
   return written;
 }

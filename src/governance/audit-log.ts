@@ -57,6 +57,14 @@ export interface AuditVerification {
 
 /** Receives audit entries inside the transaction of the change they record. */
 export interface AuditSink {
+  /**
+   * Locks the chain head until the transaction ends. Every audited transaction calls it FIRST, before
+   * it reads the state its record describes: audited writes are serialised by the head anyway, so
+   * taking it first costs no throughput, makes each record's `before` the state it replaced (no other
+   * audited write can run between the read and the write), and gives every audited transaction the
+   * same first lock, so two of them can never deadlock.
+   */
+  lock(tx: SqlExecutor): Promise<void>;
   append(tx: SqlExecutor, entry: AuditEntry): Promise<AuditRecord>;
 }
 
@@ -126,6 +134,11 @@ export class AuditLog implements AuditSink {
     private readonly sql: SqlDriver,
     private readonly clock: Clock,
   ) {}
+
+  async lock(tx: SqlExecutor): Promise<void> {
+    // SQLite's BEGIN IMMEDIATE already holds the database's write lock.
+    if (tx.dialect.forUpdate !== '') await tx.query(`SELECT seq FROM governance_audit_head WHERE id = 1${tx.dialect.forUpdate}`);
+  }
 
   async append(tx: SqlExecutor, entry: AuditEntry): Promise<AuditRecord> {
     const [head] = await tx.query<{ seq: number; hash: string }>(`SELECT seq, hash FROM governance_audit_head WHERE id = 1${tx.dialect.forUpdate}`);

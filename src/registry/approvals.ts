@@ -37,6 +37,7 @@ export class Approvals {
     const removedAliases: string[] = [];
     let from: ApprovalState = 'draft';
     await this.ctx.sql.transaction(async (tx) => {
+      await this.ctx.audit.lock(tx);
       const row = await this.versions.row(tx, name, v, true);
       from = row.approval as ApprovalState;
       if (!flow.from.includes(from)) {

@@ -64,6 +64,7 @@ export class ExperimentStore {
     const now = this.ctx.clock.now();
     try {
       const id = await this.ctx.sql.transaction(async (tx) => {
+        await this.ctx.audit.lock(tx);
         const [row] = await tx.query<{ experiment_id: number }>(
           `INSERT INTO tracking_experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time)
            VALUES (?, '', 'active', ?, ?) RETURNING experiment_id`,
@@ -125,6 +126,7 @@ export class ExperimentStore {
     const name = checkName(newName, 'newName');
     try {
       await this.ctx.sql.transaction(async (tx) => {
+        await this.ctx.audit.lock(tx);
         const before = await this.getActive(experimentId, tx);
         await tx.exec('UPDATE tracking_experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?', [
           name,
@@ -199,6 +201,7 @@ export class ExperimentStore {
     const id = checkExperimentId(experimentId);
     const now = this.ctx.clock.now();
     await this.ctx.sql.transaction(async (tx) => {
+      await this.ctx.audit.lock(tx);
       const found = await this.load(tx, 'e.experiment_id = ?', [id]);
       if (found === undefined) throw new NotFoundError(`No experiment with id ${JSON.stringify(experimentId)}`);
       await tx.exec('UPDATE tracking_experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?', [stage, now, id]);

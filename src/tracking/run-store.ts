@@ -142,6 +142,7 @@ export class RunStore {
   async setStage(runId: string, stage: 'active' | 'deleted', actor: string): Promise<void> {
     checkRunId(runId);
     await this.ctx.sql.transaction(async (tx) => {
+      await this.ctx.audit.lock(tx);
       const info = await this.getInfo(runId, tx);
       if (stage === 'active') {
         const [exp] = await tx.query<{ lifecycle_stage: string }>('SELECT lifecycle_stage FROM tracking_experiments WHERE experiment_id = ?', [Number(info.experimentId)]);
