@@ -29,6 +29,12 @@ export interface PostgresOptions {
   /** Largest number of connections in a pool this driver creates. Default 10. */
   max?: number;
   clock?: Clock;
+  /**
+   * Called before a transaction is rerun after a deadlock (`40P01`) or serialization failure
+   * (`40001`): for a metric or a test. Each rerun costs a backoff; a steady count means two code
+   * paths take locks in different orders.
+   */
+  onRetry?: (info: { code: string; attempt: number }) => void;
 }
 
 export const postgresDialect: SqlDialect = {
@@ -109,7 +115,7 @@ export async function openPostgres(options: PostgresOptions): Promise<SqlDriver>
       }
     }
   }
-  return new PostgresDriver(pool, owned, schema ?? 'public', options.clock ?? systemClock);
+  return new PostgresDriver(pool, owned, schema ?? 'public', options.clock ?? systemClock, options.onRetry);
 }
 
 class PostgresDriver implements SqlDriver {
@@ -122,6 +128,7 @@ class PostgresDriver implements SqlDriver {
     private readonly owned: boolean,
     private readonly schema: string,
     private readonly clock: Clock,
+    private readonly onRetry?: (info: { code: string; attempt: number }) => void,
   ) {}
 
   async query<T = SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -193,6 +200,7 @@ class PostgresDriver implements SqlDriver {
           broken = rollbackErr as Error;
         }
         if (isRetryablePg(errorCode(err)) && attempt < retries) {
+          this.onRetry?.({ code: errorCode(err), attempt });
           await backoff(attempt);
           continue;
         }
