@@ -117,6 +117,20 @@ describe.skipIf(!SERVICES)('[postgres] [redis] a fleet of replicas', () => {
     expect(replay.checked).toBeGreaterThan(80);
   }, 180_000);
 
+  it('replicas pushing different values for one entity and event time: online and offline keep the same winner', async () => {
+    await fleet.ml.features.apply({ entities: [{ name: 'instrument', joinKeys: ['symbol'] }], views: [{ name: 'tie_fleet', entities: ['instrument'], schema: { x: 'float64' } }] });
+    for (let r = 0; r < 20; r++) {
+      const symbol = `T${r}`;
+      const replies = await fleet.round([0, 1, 2, 3].map((i) => ['push', 'tie_fleet', [{ symbol, event_ts: 1000, x: i }]]));
+      expect(failures(replies)).toEqual([]);
+      const online = (await fleet.ml.features.getOnline({ features: ['tie_fleet:x'], entities: [{ symbol }] })).rows[0]?.values['tie_fleet:x'];
+      const [offline] = await fleet.ml.features.getHistorical({ features: ['tie_fleet:x'], entityRows: [{ symbol, event_ts: 1000 }] });
+      expect(online).toBe(offline?.['tie_fleet:x']);
+      const [count] = await sql.query<{ c: number }>('SELECT COUNT(*) AS c FROM features_offline_tie_fleet WHERE symbol = ?', [symbol]);
+      expect(Number(count?.c)).toBe(1);
+    }
+  }, 120_000);
+
   it('two materializations finishing in either order leave the watermark at the later end', async () => {
     await fleet.ml.features.apply({ entities: [{ name: 'instrument', joinKeys: ['symbol'] }], views: [{ name: 'wm_fleet', entities: ['instrument'], schema: { x: 'float64' } }] });
     await fleet.ml.features.push('wm_fleet', Array.from({ length: 200 }, (_, i) => ({ symbol: `S${i}`, event_ts: i * 200, x: i })));

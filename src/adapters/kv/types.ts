@@ -9,6 +9,12 @@ export interface KvHashWrite {
 /** A hash write that carries its own order (an event time); see `hsetManyIfNewer`. */
 export interface KvOrderedWrite extends KvHashWrite {
   order: number;
+  /**
+   * Breaks a tie on `order`: non-negative safe integers compared left to right (a missing element
+   * counts as smaller than any), the larger list wins. Kept in the field `<orderField>:tie`. Two
+   * writers with the same order then get the same winner whichever arrives last.
+   */
+  tie?: readonly number[];
 }
 
 /** Fields to read from the hash at `key`. */
@@ -34,8 +40,9 @@ export interface KvStore {
   hsetMany(writes: readonly KvHashWrite[]): Promise<void>;
   /**
    * Merges fields into many hashes in one round trip, each only when its `order` is at least the
-   * number stored in field `orderField` (or none is stored), atomically per key. Feature pushes use it
-   * so an older event never overwrites a newer one. Returns, per write, whether it was applied.
+   * number stored in field `orderField` (or none is stored) and, at an equal order, its `tie` is at
+   * least the stored one, atomically per key. Feature pushes use it so an older event never
+   * overwrites a newer one. Returns, per write, whether it was applied.
    */
   hsetManyIfNewer(writes: readonly KvOrderedWrite[], orderField: string): Promise<boolean[]>;
   /** Reads fields of one hash; null where a field or the key is absent. */
