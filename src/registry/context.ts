@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { NotFoundError } from '../core/errors.js';
 import type { EventBus, MlopsEvents } from '../core/events.js';
 import type { AuditSink } from '../governance/audit-log.js';
+import type { ChangeSignal } from '../core/change-signal.js';
 
 export interface RegistryContext {
   sql: SqlDriver;
@@ -11,9 +12,16 @@ export interface RegistryContext {
   clock: Clock;
   events: EventBus<MlopsEvents>;
   audit: AuditSink;
+  /** Wakes other processes after a change (and this one when they change something); absent: polling only. */
+  signal?: ChangeSignal;
 }
 
-/** Marks the registry changed, for other processes that cache alias resolutions. */
+/**
+ * Marks the registry changed, for other processes that cache alias resolutions.
+ *
+ * Lock order of every registry write (so two writers never deadlock): the audit chain head first
+ * (AuditSink.lock), then the model row, then version rows, then alias rows, and this row last.
+ */
 export async function bumpChanges(tx: SqlExecutor): Promise<void> {
   await tx.exec('UPDATE registry_changes SET seq = seq + 1 WHERE id = 1');
 }

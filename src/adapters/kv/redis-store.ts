@@ -2,6 +2,8 @@ import { InvalidArgumentError, MlopsError, UnavailableError, toMlopsError } from
 import { importOptional, pickExport } from '../../core/optional-import.js';
 import { checkFields, checkKey, checkOrderedWrites, checkScanCount, checkTtl, checkWrites, tieField } from './kv-args.js';
 import type { RedisLike, RedisPipeline, RedisPipelineResult } from './redis-types.js';
+import { RedisSignalTransport } from './redis-signal.js';
+import type { SignalTransport } from '../../core/change-signal.js';
 import type { KvHashRead, KvHashWrite, KvOrderedWrite, KvScanPage, KvStore } from './types.js';
 
 export interface RedisKvOptions {
@@ -136,6 +138,8 @@ class RedisKvStore implements KvStore {
    * never atomic across keys anyway.
    */
   private readonly cluster: boolean;
+  /** Each runtime on this store gets its own subscriber connection; all end with the store. */
+  private readonly signals = new Set<RedisSignalTransport>();
 
   constructor(
     private readonly client: RedisLike,
@@ -297,7 +301,17 @@ class RedisKvStore implements KvStore {
     return node >= masters.length ? { keys } : { keys, nextCursor: `${node}:${next}` };
   }
 
+  /** Redis pub/sub on a duplicate connection, when the client can make one (ioredis can). */
+  signalTransport(): SignalTransport | undefined {
+    const client = this.client as RedisLike & Partial<ConstructorParameters<typeof RedisSignalTransport>[0]>;
+    if (typeof client.duplicate !== 'function' || typeof client.publish !== 'function') return undefined;
+    const transport = new RedisSignalTransport(client as ConstructorParameters<typeof RedisSignalTransport>[0], this.prefix);
+    this.signals.add(transport);
+    return transport;
+  }
+
   async close(): Promise<void> {
+    await Promise.allSettled([...this.signals].map((t) => t.close()));
     if (!this.owned) return;
     try {
       await this.client.quit();

@@ -1,3 +1,5 @@
+import type { SignalTransport } from '../../core/change-signal.js';
+
 /** One hash write: fields merged into the hash at `key`. */
 export interface KvHashWrite {
   key: string;
@@ -61,5 +63,11 @@ export interface KvStore {
   delete(keys: readonly string[]): Promise<number>;
   /** Keys that start with `prefix`, a page at a time. */
   scan(prefix: string, options?: { cursor?: string; count?: number }): Promise<KvScanPage>;
+  /**
+   * A transport for change signals between processes sharing this store (Redis: pub/sub on a
+   * connection of its own), or undefined where there is none (the in-memory store). A new one per
+   * call; its owner closes it, and the store closes any left when it closes.
+   */
+  signalTransport?(): SignalTransport | undefined;
   close(): Promise<void>;
 }

@@ -5,6 +5,8 @@ import { InvalidArgumentError, UnavailableError } from '../../core/errors.js';
 import { importOptional, pickExport } from '../../core/optional-import.js';
 import { backoff, errorCode, isRetryablePg, mapSqlError } from './errors.js';
 import { applyMigrationsLocked, validateMigrations } from './migrations.js';
+import { PostgresSignalTransport } from './postgres-signal.js';
+import type { SignalTransport } from '../../core/change-signal.js';
 import type { PgPool, PgPoolClient, PgQueryResult } from './pg-types.js';
 import { assertIdentifier, buildInsertChunks, toNumberedPlaceholders } from './sql-text.js';
 import type {
@@ -121,6 +123,8 @@ export async function openPostgres(options: PostgresOptions): Promise<SqlDriver>
 class PostgresDriver implements SqlDriver {
   readonly dialect = postgresDialect;
   private readonly texts = new LRUCache<string, string>({ max: 1000 });
+  /** Each runtime on this driver gets its own LISTEN connection; all end with the driver. */
+  private readonly signals = new Set<PostgresSignalTransport>();
   private closed = false;
 
   constructor(
@@ -221,9 +225,18 @@ class PostgresDriver implements SqlDriver {
     });
   }
 
+  signalTransport(): SignalTransport {
+    this.assertOpen();
+    const transport = new PostgresSignalTransport(this.pool, this.schema);
+    this.signals.add(transport);
+    return transport;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // The LISTEN client is checked out of the pool: end would wait for it.
+    await Promise.allSettled([...this.signals].map((t) => t.close()));
     if (this.owned) await this.pool.end();
   }
 
