@@ -25,7 +25,7 @@ export class RedisSignalTransport implements SignalTransport {
   private closed = false;
 
   constructor(
-    private readonly client: RedisLike & { duplicate(): RedisSubscriber; publish(channel: string, message: string): Promise<unknown> },
+    private readonly client: RedisLike & { duplicate(override?: { connectionName?: string }): RedisSubscriber; publish(channel: string, message: string): Promise<unknown> },
     private readonly prefix: string,
   ) {}
 
@@ -53,7 +53,8 @@ export class RedisSignalTransport implements SignalTransport {
 
   private open(): RedisSubscriber {
     if (this.subscriber !== undefined) return this.subscriber;
-    const sub = this.client.duplicate();
+    // Named, so an operator (or a test) can tell this connection apart in CLIENT LIST.
+    const sub = this.client.duplicate({ connectionName: `mlops-signal:${this.prefix.replace(/[^\w:.-]/g, '_')}` });
     // Connection failures surface here while ioredis retries; subscribe calls report their own.
     sub.on('error', () => undefined);
     sub.on('message', (channel) => this.channels.get(channel)?.());
