@@ -121,9 +121,10 @@ export async function applyDefinitions(tx: SqlExecutor, input: ApplyInput, actor
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup !== undefined) fail(`Invalid ${kind}: ${JSON.stringify(dup)} appears twice`);
   }
-  // Every replica applies its definitions at start-up, at the same moment. The chain head lock (taken
-  // first by every audited write) queues them: each re-reads what the one before it committed, so
-  // identical definitions are a no-op, a change is applied once, and a conflict fails the same way in all.
+  // Every replica applies its definitions at start-up, at the same moment. The audit chain head, taken
+  // before reading, queues them (a transaction-scoped lock on PostgreSQL; SQLite's BEGIN IMMEDIATE
+  // already does): each re-reads what the one before it committed, so identical definitions are a
+  // no-op, a change is applied once, and a conflict fails the same way in all.
   await audit.lock(tx);
   const current = await loadDefinitions(tx);
   const merged: Definitions = {

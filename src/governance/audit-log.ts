@@ -58,11 +58,11 @@ export interface AuditVerification {
 /** Receives audit entries inside the transaction of the change they record. */
 export interface AuditSink {
   /**
-   * Locks the chain head until the transaction ends. Every audited transaction calls it FIRST, before
-   * it reads the state its record describes: audited writes are serialised by the head anyway, so
-   * taking it first costs no throughput, makes each record's `before` the state it replaced (no other
-   * audited write can run between the read and the write), and gives every audited transaction the
-   * same first lock, so two of them can never deadlock.
+   * Locks the chain head until the transaction ends, for a transaction that must be alone among
+   * audited writes from its first read (features.apply at fleet start-up). Ordinary audited writes do
+   * not take it early: they lock the rows they change first (see registry/context.ts) and reach the
+   * head last, in append, so the head is held only from append to commit. Taking it first everywhere
+   * was measured: audited writes from 4 processes fell from 2.1x to 1.4x those of 1 process.
    */
   lock(tx: SqlExecutor): Promise<void>;
   append(tx: SqlExecutor, entry: AuditEntry): Promise<AuditRecord>;

@@ -18,7 +18,9 @@ export class Aliases {
     const v = checkVersion(version);
     let previous: number | undefined;
     await this.ctx.sql.transaction(async (tx) => {
-      await this.ctx.audit.lock(tx);
+      // The model row first (the registry's lock order, context.ts): alias writers and revocations of
+      // this model queue here, so the old version read below is the one this write replaces.
+      await modelId(tx, name, true);
       const row = await this.versions.row(tx, name, v, true);
       if (row.approval !== 'approved') {
         throw new FailedPreconditionError(`Alias ${JSON.stringify(alias)} may only point at an approved version; ${name}/${v} is ${row.approval}`, {
@@ -52,7 +54,6 @@ export class Aliases {
     checkAlias(alias);
     let version = 0;
     await this.ctx.sql.transaction(async (tx) => {
-      await this.ctx.audit.lock(tx);
       const id = await modelId(tx, name, true);
       const [old] = await tx.query<{ version: number }>('SELECT version FROM registry_aliases WHERE model_id = ? AND alias = ?', [id, alias]);
       if (old === undefined) throw new NotFoundError(`Registered model ${JSON.stringify(name)} has no alias ${JSON.stringify(alias)}`, { details: { field: 'alias', value: alias } });

@@ -1,6 +1,6 @@
 import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '../core/errors.js';
 import { checkString } from '../tracking/limits.js';
-import { bumpChanges, type RegistryContext } from './context.js';
+import { bumpChanges, modelId, type RegistryContext } from './context.js';
 import { checkModelName, checkVersion } from './names.js';
 import type { ApprovalEvent, ApprovalState, ModelVersion } from './types.js';
 import type { VersionStore } from './version-store.js';
@@ -37,7 +37,7 @@ export class Approvals {
     const removedAliases: string[] = [];
     let from: ApprovalState = 'draft';
     await this.ctx.sql.transaction(async (tx) => {
-      await this.ctx.audit.lock(tx);
+      await modelId(tx, name, true);
       const row = await this.versions.row(tx, name, v, true);
       from = row.approval as ApprovalState;
       if (!flow.from.includes(from)) {

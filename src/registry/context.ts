@@ -19,8 +19,10 @@ export interface RegistryContext {
 /**
  * Marks the registry changed, for other processes that cache alias resolutions.
  *
- * Lock order of every registry write (so two writers never deadlock): the audit chain head first
- * (AuditSink.lock), then the model row, then version rows, then alias rows, and this row last.
+ * Lock order of every registry write, so that two writers never deadlock and every audit record's
+ * `before` is the state its write replaced: the model row first (modelId(tx, name, true), before
+ * anything is read), then version rows, then alias rows, then the audit chain head (in append), and
+ * this row last.
  */
 export async function bumpChanges(tx: SqlExecutor): Promise<void> {
   await tx.exec('UPDATE registry_changes SET seq = seq + 1 WHERE id = 1');

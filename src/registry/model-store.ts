@@ -58,7 +58,6 @@ export class ModelStore {
     const now = this.ctx.clock.now();
     try {
       await this.ctx.sql.transaction(async (tx) => {
-        await this.ctx.audit.lock(tx);
         const [row] = await tx.query<{ model_id: number }>(
           'INSERT INTO registry_models (name, description, created_by, creation_time, last_updated_time) VALUES (?, ?, ?, ?, ?) RETURNING model_id',
           [name, description, actor, now, now],
@@ -87,7 +86,6 @@ export class ModelStore {
     const target = checkModelName(newName, 'newName');
     try {
       await this.ctx.sql.transaction(async (tx) => {
-        await this.ctx.audit.lock(tx);
         const id = await modelId(tx, name, true);
         await tx.exec('UPDATE registry_models SET name = ?, last_updated_time = ? WHERE model_id = ?', [target, this.ctx.clock.now(), id]);
         await this.ctx.audit.append(tx, { actor, action: 'registered_model.rename', resourceKind: 'registered_model', resource: target, before: { name }, after: { name: target }, details: { from: name, to: target } });
@@ -105,7 +103,7 @@ export class ModelStore {
     checkModelName(name);
     const description = checkDescription(input?.description);
     await this.ctx.sql.transaction(async (tx) => {
-      await this.ctx.audit.lock(tx);
+      await modelId(tx, name, true);
       const before = await this.get(name, tx);
       await tx.exec('UPDATE registry_models SET description = ?, last_updated_time = ? WHERE name = ?', [description, this.ctx.clock.now(), name]);
       await this.ctx.audit.append(tx, { actor, action: 'registered_model.update', resourceKind: 'registered_model', resource: name, before: { description: before.description }, after: { description } });
@@ -117,7 +115,6 @@ export class ModelStore {
     checkModelName(name);
     const [[k, v]] = checkTagMap({ [checkKey(key, 'key')]: value }, 'tag') as [[string, string]];
     await this.ctx.sql.transaction(async (tx) => {
-      await this.ctx.audit.lock(tx);
       const id = await modelId(tx, name);
       await tx.exec('INSERT INTO registry_model_tags (model_id, key, value) VALUES (?, ?, ?) ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value', [id, k, v]);
       await this.ctx.audit.append(tx, { actor, action: 'registered_model.set_tag', resourceKind: 'registered_model', resource: name, after: { [k]: v }, details: { key: k } });
@@ -128,7 +125,6 @@ export class ModelStore {
     checkModelName(name);
     checkKey(key, 'key');
     await this.ctx.sql.transaction(async (tx) => {
-      await this.ctx.audit.lock(tx);
       const id = await modelId(tx, name);
       await tx.exec('DELETE FROM registry_model_tags WHERE model_id = ? AND key = ?', [id, key]);
       await this.ctx.audit.append(tx, { actor, action: 'registered_model.delete_tag', resourceKind: 'registered_model', resource: name, details: { key } });
@@ -139,7 +135,6 @@ export class ModelStore {
   async delete(name: string, actor: string): Promise<string[]> {
     checkModelName(name);
     const keys = await this.ctx.sql.transaction(async (tx) => {
-      await this.ctx.audit.lock(tx);
       const id = await modelId(tx, name, true);
       const aliases = await tx.query<{ alias: string; version: number }>('SELECT alias, version FROM registry_aliases WHERE model_id = ?', [id]);
       if (aliases.length > 0) {
