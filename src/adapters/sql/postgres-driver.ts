@@ -5,7 +5,7 @@ import { InvalidArgumentError, UnavailableError } from '../../core/errors.js';
 import { importOptional, pickExport } from '../../core/optional-import.js';
 import { backoff, errorCode, isRetryablePg, mapSqlError } from './errors.js';
 import { applyMigrationsLocked, validateMigrations } from './migrations.js';
-import { PostgresSignalTransport } from './postgres-signal.js';
+import { PostgresSignalTransport, type ListenerConnector, type ListeningClient } from './postgres-signal.js';
 import type { SignalTransport } from '../../core/change-signal.js';
 import type { PgPool, PgPoolClient, PgQueryResult } from './pg-types.js';
 import { assertIdentifier, buildInsertChunks, toNumberedPlaceholders } from './sql-text.js';
@@ -79,6 +79,7 @@ export function splitSchemaFromUrl(url: string): { url: string; schema: string |
 export async function openPostgres(options: PostgresOptions): Promise<SqlDriver> {
   let pool: PgPool;
   let owned = false;
+  let listener: ListenerConnector | undefined;
   let schema = options.schema;
   if (options.pool !== undefined) {
     pool = typeof options.pool === 'function' ? await options.pool() : options.pool;
@@ -100,6 +101,17 @@ export async function openPostgres(options: PostgresOptions): Promise<SqlDriver>
       },
     });
     owned = true;
+    // LISTEN holds its connection for good: a client of its own, so the pool keeps all of its `max`.
+    const Client = pickExport<new (config: Record<string, unknown>) => ListeningClient & { connect(): Promise<void>; end(): Promise<void> }>(pg, 'Client');
+    listener = {
+      open: async () => {
+        const client = new Client({ connectionString: split.url });
+        client.on('error', () => undefined);
+        await client.connect();
+        return client;
+      },
+      dispose: (client) => void (client as InstanceType<typeof Client>).end().catch(() => undefined),
+    };
     pool.on?.('error', () => {
       // An idle client lost its connection; the pool replaces it. Queries report their own errors.
     });
@@ -117,7 +129,7 @@ export async function openPostgres(options: PostgresOptions): Promise<SqlDriver>
       }
     }
   }
-  return new PostgresDriver(pool, owned, schema ?? 'public', options.clock ?? systemClock, options.onRetry);
+  return new PostgresDriver(pool, owned, schema ?? 'public', options.clock ?? systemClock, options.onRetry, listener);
 }
 
 class PostgresDriver implements SqlDriver {
@@ -133,6 +145,8 @@ class PostgresDriver implements SqlDriver {
     private readonly schema: string,
     private readonly clock: Clock,
     private readonly onRetry?: (info: { code: string; attempt: number }) => void,
+    /** Where LISTEN connections come from: a dedicated client beside an owned pool, else the caller's pool. */
+    private readonly listener?: ListenerConnector,
   ) {}
 
   async query<T = SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -227,7 +241,7 @@ class PostgresDriver implements SqlDriver {
 
   signalTransport(): SignalTransport {
     this.assertOpen();
-    const transport = new PostgresSignalTransport(this.pool, this.schema);
+    const transport = new PostgresSignalTransport(this.pool, this.schema, this.listener);
     this.signals.add(transport);
     return transport;
   }

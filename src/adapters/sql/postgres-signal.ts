@@ -2,20 +2,35 @@ import { createHash } from 'node:crypto';
 import type { SignalTransport } from '../../core/change-signal.js';
 import type { PgPool, PgPoolClient } from './pg-types.js';
 
-/** A pool client that can LISTEN: pg's Client emits 'notification', and 'error'/'end' when its connection drops. */
-interface ListeningClient extends PgPoolClient {
+/** A connection that can LISTEN: pg's Client emits 'notification', and 'error'/'end' when its connection drops. */
+export interface ListeningClient {
+  query: PgPoolClient['query'];
   on(event: 'notification', listener: (msg: { channel: string }) => void): unknown;
   on(event: 'error' | 'end', listener: (err?: Error) => void): unknown;
-  removeAllListeners?(event?: string): unknown;
+}
+
+/** Opens a connection for LISTEN, and ends it (with the error that broke it, if any). */
+export interface ListenerConnector {
+  open(): Promise<ListeningClient>;
+  dispose(client: ListeningClient, err?: Error): void;
+}
+
+/** A LISTEN connection taken from a pool (a caller's pool: one of its connections stays taken). */
+export function poolConnector(pool: PgPool): ListenerConnector {
+  return {
+    open: async () => (await pool.connect()) as unknown as ListeningClient,
+    // Destroyed, not returned to the pool: our listeners stay with the connection that ends.
+    dispose: (client, err) => (client as unknown as PgPoolClient).release(err ?? true),
+  };
 }
 
 const MAX_BACKOFF_MS = 5000;
 
 /**
- * PostgreSQL LISTEN/NOTIFY as a signal transport. One pool client is held for LISTEN (a notification
- * is delivered to the session that listens, so it cannot go back to the pool); when its connection
- * drops it is discarded and another is taken, with backoff, and every channel is woken once since
- * notifications sent meanwhile are lost. NOTIFY goes through the pool.
+ * PostgreSQL LISTEN/NOTIFY as a signal transport. One connection is held for LISTEN (a notification
+ * is delivered to the session that listens): a dedicated client beside the driver's pool, or one of
+ * a caller's pool. When it drops it is discarded and another is opened, with backoff, and every
+ * channel is woken once since notifications sent meanwhile are lost. NOTIFY goes through the pool.
  *
  * Channel names are per schema (NOTIFY is per database, and tests and tenants share databases): a
  * digest of schema and channel, so any schema name fits PostgreSQL's 63-byte identifiers.
@@ -32,6 +47,7 @@ export class PostgresSignalTransport implements SignalTransport {
   constructor(
     private readonly pool: PgPool,
     private readonly schema: string,
+    private readonly connector: ListenerConnector = poolConnector(pool),
   ) {}
 
   async subscribe(channel: string, onMessage: () => void): Promise<void> {
@@ -52,8 +68,7 @@ export class PostgresSignalTransport implements SignalTransport {
     const client = this.client;
     this.client = undefined;
     if (client === undefined) return;
-    // Destroyed, not returned to the pool: our listeners stay with the connection that ends.
-    client.release(true);
+    this.connector.dispose(client);
   }
 
   private pgChannel(channel: string): string {
@@ -65,7 +80,7 @@ export class PostgresSignalTransport implements SignalTransport {
     this.connecting ??= (async () => {
       let client: ListeningClient | undefined;
       try {
-        client = (await this.pool.connect()) as ListeningClient;
+        client = await this.connector.open();
         const mine = client;
         client.on('notification', (msg) => this.channels.get(msg.channel)?.());
         client.on('error', (err) => this.lost(mine, err));
@@ -75,7 +90,7 @@ export class PostgresSignalTransport implements SignalTransport {
         this.client = client;
         this.failures = 0;
       } catch (err) {
-        client?.release(err as Error);
+        if (client !== undefined) this.connector.dispose(client, err as Error);
         this.scheduleReconnect();
       } finally {
         this.connecting = undefined;
@@ -87,7 +102,7 @@ export class PostgresSignalTransport implements SignalTransport {
   private lost(client: ListeningClient, err?: Error): void {
     if (this.client !== client) return;
     this.client = undefined;
-    client.release(err ?? true);
+    this.connector.dispose(client, err);
     this.scheduleReconnect();
   }
 
