@@ -43,6 +43,8 @@ interface RuntimeCore {
   closed: boolean;
   closing?: Promise<void>;
   ownedStores: Array<{ close(): Promise<void> }>;
+  /** Cross-process wake-ups (registry changes; meant for halts too): see core/change-signal.ts. */
+  signal: ChangeSignal;
   tracking: TrackingEngine;
   auditLog: AuditLog;
   authz: Authorizer;
@@ -235,6 +237,7 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
       dir,
       closed: false,
       ownedStores: owned,
+      signal,
       tracking,
       auditLog,
       authz,
