@@ -15,8 +15,9 @@ import { dashboardSuite } from './suites/dashboard.js';
 import { ingestSuite } from './suites/ingest.js';
 import { tracingSuite } from './suites/tracing.js';
 import { controlsSuite } from './suites/controls.js';
+import { fleetSuite } from './suites/fleet.js';
 
-const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite, featuresSuite, monitoringSuite, servingSuite, serverSuite, dashboardSuite, ingestSuite, tracingSuite, controlsSuite];
+const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite, featuresSuite, monitoringSuite, servingSuite, serverSuite, dashboardSuite, ingestSuite, tracingSuite, controlsSuite, fleetSuite];
 
 const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -35,6 +35,11 @@ try {
 
   const chain = await ml.audit.verify();
   console.log(`audit chain intact: ${chain.ok} (${chain.checked} records)`);
+  // The chain proves records are untouched; this replays the alias records and checks each names the
+  // version it replaced (right even when several processes move aliases at once).
+  const aliases = await ml.audit.verifyAliases();
+  console.log(`alias records consistent: ${aliases.ok} (${aliases.checked} checked)`);
+  if (!aliases.ok) process.exitCode = 1;
   for (const r of await ml.audit.query({ resource: name })) console.log(`  #${r.seq} ${r.actor} ${r.action}${r.reason ? ` - ${r.reason}` : ''}`);
 } finally {
   await ml.close();

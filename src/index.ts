@@ -97,3 +97,4 @@ export type { ControlsEvents } from './controls/events.js';
 // Streaming ingest sources and structured logs
 export type { IngestSource, IngestProgress, IngestRow } from './adapters/ingest/types.js';
 export type { MlopsLogger } from './core/logger.js';
+export type { AliasReplay, AliasMismatch } from './governance/alias-replay.js';

@@ -20,6 +20,7 @@ import { LOCAL_ADMIN, parsePrincipal, type Principal } from './governance/princi
 import { Tracking, TrackingEngine } from './tracking/tracking.js';
 import { Audit } from './governance/audit.js';
 import { AuditLog } from './governance/audit-log.js';
+import { ChangeSignal, type SignalTransport } from './core/change-signal.js';
 import { GOVERNANCE_MODULE, governanceMigrations } from './governance/audit-schema.js';
 import { Authorizer } from './governance/rbac.js';
 import { Registry, RegistryEngine } from './registry/registry.js';
@@ -51,6 +52,8 @@ interface RuntimeCore {
   closed: boolean;
   closing?: Promise<void>;
   ownedStores: Array<{ close(): Promise<void> }>;
+  /** Cross-process wake-ups (registry changes; meant for halts too): see core/change-signal.ts. */
+  signal: ChangeSignal;
   tracking: TrackingEngine;
   auditLog: AuditLog;
   authz: Authorizer;
@@ -249,7 +252,13 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
     const auditLog = new AuditLog(metadataStore, clock);
     const tracking = new TrackingEngine({ sql: metadataStore, blobs: artifactStore, clock, events, audit: auditLog });
     await tracking.init();
-    const registry = new RegistryEngine({ sql: metadataStore, blobs: artifactStore, clock, events, audit: auditLog, auditQuery: (q) => auditLog.query(q) }, tracking, options.registry);
+    // Processes on shared stores wake each other through it (registry changes; see change-signal.ts).
+    const signal = new ChangeSignal(
+      [metadataStore.signalTransport?.(), onlineStore.signalTransport?.()].filter((t): t is SignalTransport => t !== undefined),
+      (err, transport) => events.emit('warning', { source: 'signal', message: `Change signal over ${transport} failed: ${(err as Error)?.message}; polling continues`, cause: err }),
+    );
+    owned.unshift(signal);
+    const registry = new RegistryEngine({ sql: metadataStore, blobs: artifactStore, clock, events, audit: auditLog, auditQuery: (q) => auditLog.query(q), signal }, tracking, options.registry);
     await registry.init();
     const metrics = new MetricsRegistry(options.metrics);
     const features = new FeaturesEngine({ sql: metadataStore, kv: onlineStore, clock, events, metrics, audit: auditLog }, options.features);
@@ -271,6 +280,7 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
       dir,
       closed: false,
       ownedStores: owned,
+      signal,
       tracking,
       auditLog,
       authz,

@@ -36,7 +36,7 @@ function normalizeEntity(e: ApplyInput['entities'] extends Array<infer T> | unde
   const joinKeys: JoinKey[] = e.joinKeys.map((k, j) => {
     const key = typeof k === 'string' ? { name: k, type: 'string' as const } : k;
     if (key === null || typeof key !== 'object' || typeof key.name !== 'string' || !FIELD_NAME.test(key.name) || RESERVED_COLUMNS.has(key.name)) {
-      fail(`Invalid ${f}.joinKeys[${j}]: ${JSON.stringify(k)} must be a plain name (not event_ts, created_ts, row_id)`);
+      fail(`Invalid ${f}.joinKeys[${j}]: ${JSON.stringify(k)} must be a plain name (not event_ts, created_ts, row_id, row_digest)`);
     }
     if (!(JOIN_KEY_TYPES as readonly string[]).includes(key.type)) fail(`Invalid ${f}.joinKeys[${j}].type: ${JSON.stringify(key.type)} must be ${JOIN_KEY_TYPES.join(' or ')}`);
     return { name: key.name, type: key.type };
@@ -52,7 +52,7 @@ function normalizeView(v: NonNullable<ApplyInput['views']>[number], i: number): 
   if (v.schema === null || typeof v.schema !== 'object' || Object.keys(v.schema).length === 0) fail(`Invalid ${f}.schema: declare at least one feature`);
   if (Object.keys(v.schema).length > 500) fail(`Invalid ${f}.schema: at most 500 features per view`);
   for (const [name, type] of Object.entries(v.schema)) {
-    if (!FIELD_NAME.test(name) || RESERVED_COLUMNS.has(name)) fail(`Invalid ${f}.schema.${name}: feature names are plain identifiers other than event_ts, created_ts, row_id`);
+    if (!FIELD_NAME.test(name) || RESERVED_COLUMNS.has(name)) fail(`Invalid ${f}.schema.${name}: feature names are plain identifiers other than event_ts, created_ts, row_id, row_digest`);
     if (!(FEATURE_TYPES as readonly string[]).includes(type)) fail(`Invalid ${f}.schema.${name}: ${JSON.stringify(type)} must be one of ${FEATURE_TYPES.join(', ')}`);
   }
   const tags = v.tags ?? {};
@@ -121,6 +121,11 @@ export async function applyDefinitions(tx: SqlExecutor, input: ApplyInput, actor
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup !== undefined) fail(`Invalid ${kind}: ${JSON.stringify(dup)} appears twice`);
   }
+  // Every replica applies its definitions at start-up, at the same moment. The audit chain head, taken
+  // before reading, queues them (a transaction-scoped lock on PostgreSQL; SQLite's BEGIN IMMEDIATE
+  // already does): each re-reads what the one before it committed, so identical definitions are a
+  // no-op, a change is applied once, and a conflict fails the same way in all.
+  await audit.lock(tx);
   const current = await loadDefinitions(tx);
   const merged: Definitions = {
     entities: new Map([...current.entities, ...entities.map((e) => [e.name, e] as const)]),

@@ -10,10 +10,12 @@ import { ingestStream, type IngestOptions, type IngestStats, type StreamMessage 
 import type { KvHashRead } from '../adapters/kv/types.js';
 import type { IngestSource } from '../adapters/ingest/types.js';
 import { materializeView } from './materialize.js';
+import { upgradeOfflineTables } from './offline-layout.js';
 import { rowBuilder, type RowBuilder } from './row-builder.js';
 import { checkJoinKeyValue, parseRef, parseTimestamp } from './parse.js';
 import { sqlValue, validateRows } from './rows.js';
-import { FEATURES_MODULE, featuresMigrations, offlineTable } from './schema.js';
+import { FEATURES_MODULE, featuresMigrations, offlineTable, offlineUpsertClause } from './schema.js';
+import { beats, valueDigest } from './tie-break.js';
 import type {
   ApplyInput,
   ApplyResult,
@@ -124,6 +126,7 @@ export class FeaturesEngine {
   async init(): Promise<void> {
     await this.ctx.sql.migrate(FEATURES_MODULE, featuresMigrations);
     this.defs = await loadDefinitions(this.ctx.sql);
+    await upgradeOfflineTables(this.ctx.sql, this.ctx.audit, this.defs);
   }
 
   get definitions(): Definitions {
@@ -196,27 +199,37 @@ export class FeaturesEngine {
     if (to !== 'offline' && !view.online) throw new FailedPreconditionError(`View ${view.name} has no online store; push with to: 'offline'`);
     if (valid.length === 0) return 0;
     const now = this.ctx.clock.now();
+    const features = Object.keys(view.schema);
+    // The winner per entity of this batch (tie-break.ts): a store keeps whichever of it and its stored row wins.
+    const newest = new Map<string, { row: (typeof valid)[number]; encoded: string[]; eventTs: number; digest: number }>();
+    for (const r of valid) {
+      const encoded = features.map((f) => JSON.stringify(r.features[f] ?? null));
+      const candidate = { row: r, encoded, eventTs: r.eventTs, digest: valueDigest(encoded) };
+      // Offline rows are one per entity and event time: key by both there, by entity online.
+      const key = to === 'online' ? onlineKey(view.name, r.keyValues) : `${onlineKey(view.name, r.keyValues)}@${r.eventTs}`;
+      const cur = newest.get(key);
+      if (cur === undefined || !beats(cur, candidate)) newest.set(key, candidate);
+    }
     if (to !== 'online') {
-      const features = Object.keys(view.schema);
       await this.ctx.sql.insertMany(
         offlineTable(view.name),
-        [...keys.map((k) => k.name), 'event_ts', 'created_ts', ...features],
-        valid.map((r) => [...r.keyValues, r.eventTs, now, ...features.map((f) => sqlValue(r.features[f]))]),
+        [...keys.map((k) => k.name), 'event_ts', 'created_ts', 'row_digest', ...features],
+        [...newest.values()].map(({ row: r, digest }) => [...r.keyValues, r.eventTs, now, digest, ...features.map((f) => sqlValue(r.features[f]))]),
+        { onConflict: offlineUpsertClause(view, keys) },
       );
       this.rowsWritten.inc({ view: view.name, target: 'offline' }, valid.length);
     }
     if (to !== 'offline') {
-      // Newest row per entity of this batch; the store keeps whichever of it and the stored row is newer.
-      const newest = new Map<string, (typeof valid)[number]>();
-      for (const r of valid) {
-        const key = onlineKey(view.name, r.keyValues);
-        const cur = newest.get(key);
-        if (cur === undefined || r.eventTs >= cur.eventTs) newest.set(key, r);
+      const online = new Map<string, { row: (typeof valid)[number]; encoded: string[]; eventTs: number; digest: number }>();
+      for (const c of newest.values()) {
+        const key = onlineKey(view.name, c.row.keyValues);
+        const cur = online.get(key);
+        if (cur === undefined || beats(c, cur)) online.set(key, c);
       }
-      const writes = [...newest].map(([key, r]) => {
+      const writes = [...online].map(([key, c]) => {
         const fields: Record<string, string> = {};
-        for (const f of Object.keys(view.schema)) fields[f] = JSON.stringify(r.features[f] ?? null);
-        return { key, fields, order: r.eventTs };
+        features.forEach((f, j) => (fields[f] = c.encoded[j] as string));
+        return { key, fields, order: c.eventTs, tie: [now, c.digest] };
       });
       await this.ctx.kv.hsetManyIfNewer(writes, EVENT_TS_FIELD);
       if (this.near) for (const w of writes) this.near.delete(w.key);

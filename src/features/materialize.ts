@@ -37,7 +37,7 @@ export async function materializeView(ctx: FeaturesContext, defs: Definitions, v
   for (;;) {
     const after = cursor ? ` AND (${keyCols.map((c) => `o.${c}`).join(', ')}) > (${keyCols.map(() => '?').join(', ')})` : '';
     const rows = await ctx.sql.queryArrays<unknown[]>(
-      `SELECT ${keyCols.join(', ')}, event_ts${features.map((f) => `, ${q(f)}`).join('')} FROM (
+      `SELECT ${keyCols.join(', ')}, event_ts, created_ts, row_digest${features.map((f) => `, ${q(f)}`).join('')} FROM (
          SELECT o.*, ROW_NUMBER() OVER (PARTITION BY ${keyCols.map((c) => `o.${c}`).join(', ')} ORDER BY o.event_ts DESC, o.created_ts DESC, o.row_id DESC) AS rn
          FROM ${table} o WHERE o.event_ts >= ? AND o.event_ts < ?${after}
        ) t WHERE rn = 1 ORDER BY ${keyCols.join(', ')} LIMIT ${BATCH}`,
@@ -49,9 +49,12 @@ export async function materializeView(ctx: FeaturesContext, defs: Definitions, v
       const eventTs = Number(r[keys.length]);
       const fields: Record<string, string> = {};
       features.forEach((f, j) => {
-        fields[f] = JSON.stringify(fromSql(r[keys.length + 1 + j], view.schema[f] as string));
+        fields[f] = JSON.stringify(fromSql(r[keys.length + 3 + j], view.schema[f] as string));
       });
-      return { key: onlineKey(view.name, keyValues), fields, order: eventTs };
+      // The stored row's own tie-break (tie-break.ts): replaying it never displaces a push that beat it.
+      const digest = r[keys.length + 2];
+      const tie = digest === null || digest === undefined ? [Number(r[keys.length + 1])] : [Number(r[keys.length + 1]), Number(digest)];
+      return { key: onlineKey(view.name, keyValues), fields, order: eventTs, tie };
     });
     await ctx.kv.hsetManyIfNewer(writes, EVENT_TS_FIELD);
     written += rows.length;
@@ -60,6 +63,15 @@ export async function materializeView(ctx: FeaturesContext, defs: Definitions, v
     onProgress(written, total);
     if (rows.length < BATCH) break;
   }
-  await ctx.sql.exec('UPDATE features_watermarks SET cursor_json = NULL, job_start = NULL, job_end = NULL, watermark = ? WHERE view = ?', [end, view.name]);
+  // The watermark only moves forward: a run over an earlier window that finishes last (another process,
+  // or a backfill) must not pull it back. The resume cursor is cleared only when it is this run's.
+  await ctx.sql.exec(
+    `UPDATE features_watermarks SET watermark = CASE WHEN watermark IS NULL OR watermark < ? THEN ? ELSE watermark END,
+       cursor_json = CASE WHEN job_start = ? AND job_end = ? THEN NULL ELSE cursor_json END,
+       job_start = CASE WHEN job_start = ? AND job_end = ? THEN NULL ELSE job_start END,
+       job_end = CASE WHEN job_start = ? AND job_end = ? THEN NULL ELSE job_end END
+     WHERE view = ?`,
+    [end, end, start, end, start, end, start, end, view.name],
+  );
   return written;
 }

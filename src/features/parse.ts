@@ -4,7 +4,7 @@ import type { FeatureType, JoinKey } from './types.js';
 
 export const VIEW_NAME = /^[a-z][a-z0-9_]{0,47}$/;
 export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-export const RESERVED_COLUMNS = new Set(['event_ts', 'created_ts', 'row_id']);
+export const RESERVED_COLUMNS = new Set(['event_ts', 'created_ts', 'row_id', 'row_digest']);
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

@@ -57,6 +57,14 @@ export interface AuditVerification {
 
 /** Receives audit entries inside the transaction of the change they record. */
 export interface AuditSink {
+  /**
+   * Locks the chain head until the transaction ends, for a transaction that must be alone among
+   * audited writes from its first read (features.apply at fleet start-up). Ordinary audited writes do
+   * not take it early: they lock the rows they change first (see registry/context.ts) and reach the
+   * head last, in append, so the head is held only from append to commit. Taking it first everywhere
+   * was measured: audited writes from 4 processes fell from 2.1x to 1.4x those of 1 process.
+   */
+  lock(tx: SqlExecutor): Promise<void>;
   append(tx: SqlExecutor, entry: AuditEntry): Promise<AuditRecord>;
 }
 
@@ -126,6 +134,11 @@ export class AuditLog implements AuditSink {
     private readonly sql: SqlDriver,
     private readonly clock: Clock,
   ) {}
+
+  async lock(tx: SqlExecutor): Promise<void> {
+    // SQLite's BEGIN IMMEDIATE already holds the database's write lock.
+    if (tx.dialect.forUpdate !== '') await tx.query(`SELECT seq FROM governance_audit_head WHERE id = 1${tx.dialect.forUpdate}`);
+  }
 
   async append(tx: SqlExecutor, entry: AuditEntry): Promise<AuditRecord> {
     const [head] = await tx.query<{ seq: number; hash: string }>(`SELECT seq, hash FROM governance_audit_head WHERE id = 1${tx.dialect.forUpdate}`);

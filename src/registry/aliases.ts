@@ -18,6 +18,9 @@ export class Aliases {
     const v = checkVersion(version);
     let previous: number | undefined;
     await this.ctx.sql.transaction(async (tx) => {
+      // The model row first (the registry's lock order, context.ts): alias writers and revocations of
+      // this model queue here, so the old version read below is the one this write replaces.
+      await modelId(tx, name, true);
       const row = await this.versions.row(tx, name, v, true);
       if (row.approval !== 'approved') {
         throw new FailedPreconditionError(`Alias ${JSON.stringify(alias)} may only point at an approved version; ${name}/${v} is ${row.approval}`, {

@@ -1,7 +1,7 @@
 import type { SqlExecutor } from '../adapters/sql/types.js';
 import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '../core/errors.js';
 import { checkString } from '../search/index.js';
-import { bumpChanges, type RegistryContext } from './context.js';
+import { bumpChanges, modelId, type RegistryContext } from './context.js';
 import { checkModelName, checkVersion } from './names.js';
 import type { ApprovalEvent, ApprovalState, ModelVersion } from './types.js';
 import type { VersionStore } from './version-store.js';
@@ -47,6 +47,7 @@ export class Approvals {
     const policy = current?.approval === 'pending_approval' ? await controls?.checkApproval(current, actor) : undefined;
     let held = false;
     await this.ctx.sql.transaction(async (tx) => {
+      await modelId(tx, name, true);
       const row = await this.versions.row(tx, name, v, true);
       from = row.approval as ApprovalState;
       if (!flow.from.includes(from)) {

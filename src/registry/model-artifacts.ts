@@ -18,8 +18,13 @@ export interface ModelArtifacts {
   resolve(ref: string): Promise<ResolvedModel>;
   /** Resolves `ref`, reads its artifact and checks the sha256; FAILED_PRECONDITION when it does not match. */
   loadVerifiedArtifact(ref: string): Promise<VerifiedArtifact>;
-  /** Looks for registry changes made by other processes; true when there were some. */
+  /** Looks for registry changes made by other processes now (the timer and change signal do it too); true when there were some. */
   poll(): Promise<boolean>;
+  /**
+   * Calls `listener` after every change seen, made here or by another process. One reader of the change
+   * sequence fans out to every follower, so none consumes another's news. Returns the unsubscriber.
+   */
+  onChange(listener: () => void): () => void;
 }
 
 /** Resolve, read, verify: written once here, for serving's load and the alias follower alike. */

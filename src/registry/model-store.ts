@@ -104,6 +104,7 @@ export class ModelStore {
     checkModelName(name);
     const description = checkDescription(input?.description);
     await this.ctx.sql.transaction(async (tx) => {
+      await modelId(tx, name, true);
       const before = await this.get(name, tx);
       await tx.exec('UPDATE registry_models SET description = ?, last_updated_time = ? WHERE name = ?', [description, this.ctx.clock.now(), name]);
       await this.ctx.audit.append(tx, { actor, action: 'registered_model.update', resourceKind: 'registered_model', resource: name, before: { description: before.description }, after: { description } });

@@ -65,6 +65,10 @@ export class RegistryEngine implements ModelArtifacts {
     return this.resolver.poll();
   }
 
+  onChange(listener: () => void): () => void {
+    return this.resolver.onChange(listener);
+  }
+
   close(): void {
     this.resolver.close();
   }

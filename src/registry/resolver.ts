@@ -6,31 +6,38 @@ import { parseModelRef } from './names.js';
 import type { ModelVersion, ResolvedModel } from './types.js';
 import type { VersionStore } from './version-store.js';
 
+/** The change-signal channel of the registry: every committed change wakes the other processes on it. */
+export const REGISTRY_CHANNEL = 'registry';
+
 /**
  * Resolves `name@alias` and `name/version` to a version and its artifact location, from a cache.
  * The cache is dropped on this process's registry events at once, and when another process changes
- * the registry (seen by polling `registry_changes`, every `pollIntervalMs`).
+ * the registry: seen by reading `registry_changes`, woken by the change signal (PostgreSQL NOTIFY,
+ * Redis pub/sub: sub-second) and at least every `pollIntervalMs` (the floor). One reader of the
+ * change sequence fans out to every follower (`onChange`): a follower that read the sequence itself
+ * used to consume changes the others then never saw.
  */
 export class ModelResolver {
   private readonly cache = new LRUCache<string, ResolvedModel>({ max: 10_000 });
   private generation = 0;
   private lastSeq: number | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private stopWatching: (() => void) | undefined;
+  private readonly listeners = new Set<() => void>();
   private readonly unsubscribe: Array<() => void> = [];
+  private closed = false;
 
   constructor(
     private readonly ctx: RegistryContext,
     private readonly versions: VersionStore,
     private readonly aliases: Aliases,
-    pollIntervalMs: number,
+    private readonly pollIntervalMs: number,
   ) {
-    const drop = () => this.invalidate();
+    const changed = () => {
+      this.invalidate();
+      ctx.signal?.notify(REGISTRY_CHANNEL);
+    };
     for (const event of ['registry.alias.set', 'registry.alias.removed', 'registry.approval.changed', 'registry.model.renamed', 'registry.version.created'] as const) {
-      this.unsubscribe.push(ctx.events.on(event, drop));
-    }
-    if (pollIntervalMs > 0) {
-      this.timer = setInterval(() => void this.poll().catch(() => undefined), pollIntervalMs);
-      this.timer.unref();
+      this.unsubscribe.push(ctx.events.on(event, changed));
     }
   }
 
@@ -39,20 +46,54 @@ export class ModelResolver {
     this.cache.clear();
   }
 
-  /** Checks for changes made by other processes; drops the cache when there are any. */
+  /**
+   * Calls `listener` whenever a look at the change sequence finds the registry changed (by any
+   * process). Starts watching for changes; returns the function that stops the listener.
+   */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    this.watch();
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Checks for changes made by other processes; drops the cache and tells every listener when there are any. */
   async poll(): Promise<boolean> {
     const [row] = await this.ctx.sql.query<{ seq: number }>('SELECT seq FROM registry_changes WHERE id = 1');
     const seq = Number(row?.seq ?? 0);
-    const changed = this.lastSeq !== undefined && seq !== this.lastSeq;
-    this.lastSeq = seq;
-    if (changed) this.invalidate();
+    // Only a higher sequence is news: two polls finishing out of order must not report a change twice.
+    const changed = this.lastSeq !== undefined && seq > this.lastSeq;
+    if (this.lastSeq === undefined || seq > this.lastSeq) this.lastSeq = seq;
+    if (changed) {
+      this.invalidate();
+      for (const listener of this.listeners) {
+        try {
+          listener();
+        } catch (err) {
+          this.ctx.events.emit('warning', { source: 'registry', message: `A registry change listener failed: ${(err as Error).message}`, cause: err });
+        }
+      }
+    }
     return changed;
+  }
+
+  /** Watching starts with the first lookup or listener: a process that never resolves holds no listening connection. */
+  private watch(): void {
+    if (this.stopWatching !== undefined || this.closed) return;
+    const poll = () => void this.poll().catch(() => undefined);
+    if (this.ctx.signal !== undefined) {
+      this.stopWatching = this.ctx.signal.on(REGISTRY_CHANNEL, poll, { floorMs: this.pollIntervalMs });
+    } else if (this.pollIntervalMs > 0) {
+      const timer = setInterval(poll, this.pollIntervalMs);
+      timer.unref();
+      this.stopWatching = () => clearInterval(timer);
+    } else this.stopWatching = () => undefined;
   }
 
   async resolve(ref: string): Promise<ResolvedModel> {
     const hit = this.cache.get(ref);
     if (hit !== undefined) return hit;
     const generation = this.generation;
+    this.watch();
     if (this.lastSeq === undefined) await this.poll();
     const parsed = parseModelRef(ref);
     const version: ModelVersion = 'alias' in parsed ? await this.aliases.get(parsed.name, parsed.alias) : await this.versions.get(parsed.name, parsed.version);
@@ -79,8 +120,10 @@ export class ModelResolver {
   }
 
   close(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.closed = true;
+    this.stopWatching?.();
+    this.stopWatching = undefined;
+    this.listeners.clear();
     for (const off of this.unsubscribe) off();
     this.cache.clear();
   }

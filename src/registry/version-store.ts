@@ -181,7 +181,8 @@ export class VersionStore {
   async update(name: string, version: number, input: { description?: string }, actor: string): Promise<ModelVersion> {
     const description = checkDescription(input?.description);
     await this.ctx.sql.transaction(async (tx) => {
-      const row = await this.row(tx, checkModelName(name), checkVersion(version));
+      await modelId(tx, checkModelName(name), true);
+      const row = await this.row(tx, name, checkVersion(version));
       await tx.exec('UPDATE registry_versions SET description = ?, last_updated_time = ? WHERE model_id = ? AND version = ?', [description, this.ctx.clock.now(), row.model_id, row.version]);
       await this.ctx.audit.append(tx, { actor, action: 'model_version.update', resourceKind: 'registered_model', resource: name, before: { description: row.description }, after: { description }, details: { version: Number(row.version) } });
     });
@@ -203,6 +204,7 @@ export class VersionStore {
   async deleteTag(name: string, version: number, key: string, actor: string): Promise<void> {
     checkKey(key, 'key');
     await this.ctx.sql.transaction(async (tx) => {
+      // A tag write records no `before`: it needs no lock beyond its own row.
       const row = await this.row(tx, checkModelName(name), checkVersion(version));
       await tx.exec('DELETE FROM registry_version_tags WHERE model_id = ? AND version = ? AND key = ?', [row.model_id, row.version, key]);
       await this.ctx.audit.append(tx, { actor, action: 'model_version.delete_tag', resourceKind: 'registered_model', resource: name, details: { version: Number(row.version), key } });
@@ -212,7 +214,8 @@ export class VersionStore {
   /** Deletes one version; refused while it holds an alias. */
   async delete(name: string, version: number, actor: string): Promise<void> {
     const key = await this.ctx.sql.transaction(async (tx) => {
-      const row = await this.row(tx, checkModelName(name), checkVersion(version), true);
+      await modelId(tx, checkModelName(name), true);
+      const row = await this.row(tx, name, checkVersion(version), true);
       const aliases = await tx.query<{ alias: string }>('SELECT alias FROM registry_aliases WHERE model_id = ? AND version = ?', [row.model_id, row.version]);
       if (aliases.length > 0) {
         throw new FailedPreconditionError(`Model version ${name}/${version} holds aliases (${aliases.map((a) => a.alias).join(', ')}); move or remove them first`);

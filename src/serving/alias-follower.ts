@@ -8,7 +8,7 @@ import { runWarmup, warmupPlan, type WarmupOptions } from './warmup.js';
 
 /**
  * Keeps a model loaded by alias on the alias: on registry events in this process, and on changes
- * made by other processes (polled), the new version is loaded and warmed in the background, then
+ * made by other processes (signalled, or polled at least every pollIntervalMs), the new version is loaded and warmed in the background, then
  * traffic switches at once. When the alias disappears (a revocation), the most recent previously
  * served version that is still approved takes over; with none, requests fail with UNAVAILABLE.
  */
@@ -87,9 +87,10 @@ export function followAlias(
     events.on('registry.alias.set', (e) => e.name === modelName && e.alias === alias && schedule()),
     events.on('registry.alias.removed', (e) => e.name === modelName && e.alias === alias && schedule()),
   ];
-  const timer = setInterval(() => {
-    void registry.poll().then((changed) => changed && schedule()).catch(() => undefined);
-  }, options.pollIntervalMs);
+  // Changes made by other processes: the registry reads the change sequence (woken by the change
+  // signal, or by this timer as a floor) and tells every follower, so none consumes another's news.
+  offs.push(registry.onChange(schedule));
+  const timer = setInterval(() => void registry.poll().catch(() => undefined), options.pollIntervalMs);
   timer.unref();
   return () => {
     clearInterval(timer);

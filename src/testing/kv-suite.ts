@@ -113,6 +113,24 @@ export function kvStoreSuite(name: string, factory: () => Promise<KvStore>): voi
         expect(await kv.hsetManyIfNewer([], '__ts')).toEqual([]);
       }));
 
+    it('breaks a tie on order by the tie list, whichever write arrives last', () =>
+      withStore(async (kv) => {
+        const a = { key: 't:1', fields: { v: 'a' }, order: 5, tie: [1000, 7] };
+        const b = { key: 't:1', fields: { v: 'b' }, order: 5, tie: [1000, 9] };
+        const c = { key: 't:2', fields: { v: 'c' }, order: 5, tie: [999] };
+        expect(await kv.hsetManyIfNewer([b, a], '__ts')).toEqual([true, false]);
+        expect(await kv.hsetManyIfNewer([a, b, c], '__ts')).toEqual([false, true, true]);
+        expect(await kv.hget('t:1', ['v'])).toEqual(['b']);
+        // A longer list beats its own prefix; a write with no tie loses to a stored one at the same order.
+        expect(await kv.hsetManyIfNewer([{ key: 't:2', fields: { v: 'd' }, order: 5, tie: [999, 0] }], '__ts')).toEqual([true]);
+        expect(await kv.hsetManyIfNewer([{ key: 't:2', fields: { v: 'e' }, order: 5 }], '__ts')).toEqual([false]);
+        expect(await kv.hsetManyIfNewer([{ key: 't:2', fields: { v: 'f' }, order: 6 }], '__ts')).toEqual([true]);
+        expect(await kv.hget('t:2', ['v'])).toEqual(['f']);
+        // The tie stored with order 5 is gone with it: any tie wins over none at order 6.
+        expect(await kv.hsetManyIfNewer([{ key: 't:2', fields: { v: 'g' }, order: 6, tie: [0] }], '__ts')).toEqual([true]);
+        await expect(kv.hsetManyIfNewer([{ key: 't:3', fields: { v: '1' }, order: 1, tie: [-1] }], '__ts')).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+      }));
+
     it('refuses bad input and writes nothing of a bad batch', () =>
       withStore(async (kv) => {
         await expect(kv.hset('', { a: '1' })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });

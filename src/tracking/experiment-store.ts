@@ -43,6 +43,11 @@ function checkTags(tags: unknown, field: string): Array<[string, string]> {
   return checkTagRecord(tags, field, LIMITS.experimentTagValue);
 }
 
+/** Locks an experiment's row until the transaction ends, before reading the state an audit record describes. */
+async function lockExperiment(tx: SqlExecutor, id: number): Promise<void> {
+  await tx.query(`SELECT experiment_id FROM tracking_experiments WHERE experiment_id = ?${tx.dialect.forUpdate}`, [id]);
+}
+
 /** Experiments: unique names, soft delete and restore, tags, search. */
 export class ExperimentStore {
   constructor(private readonly ctx: TrackingContext) {}
@@ -125,6 +130,7 @@ export class ExperimentStore {
     const name = checkName(newName, 'newName');
     try {
       await this.ctx.sql.transaction(async (tx) => {
+        await lockExperiment(tx, checkExperimentId(experimentId));
         const before = await this.getActive(experimentId, tx);
         await tx.exec('UPDATE tracking_experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?', [
           name,
@@ -195,6 +201,7 @@ export class ExperimentStore {
     const id = checkExperimentId(experimentId);
     const now = this.ctx.clock.now();
     await this.ctx.sql.transaction(async (tx) => {
+      await lockExperiment(tx, id);
       const found = await this.load(tx, 'e.experiment_id = ?', [id]);
       if (found === undefined) throw new NotFoundError(`No experiment with id ${JSON.stringify(experimentId)}`);
       await tx.exec('UPDATE tracking_experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?', [stage, now, id]);

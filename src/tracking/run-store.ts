@@ -143,6 +143,8 @@ export class RunStore {
   async setStage(runId: string, stage: 'active' | 'deleted', actor: string): Promise<void> {
     checkRunId(runId);
     await this.ctx.sql.transaction(async (tx) => {
+      // The run's row first: the stage read below is the one this change replaces (audit `before`).
+      await tx.query(`SELECT run_id FROM tracking_runs WHERE run_id = ?${tx.dialect.forUpdate}`, [runId]);
       const info = await this.getInfo(runId, tx);
       if (stage === 'active') {
         const [exp] = await tx.query<{ lifecycle_stage: string }>('SELECT lifecycle_stage FROM tracking_experiments WHERE experiment_id = ?', [Number(info.experimentId)]);

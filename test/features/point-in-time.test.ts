@@ -3,6 +3,7 @@ import { type ApplyInput, type Mlops } from '../../src/index.js';
 import { ManualClock } from '../../src/testing/index.js';
 import { FEATURE_BACKENDS } from '../helpers/feature-backends.js';
 import { seeded } from '../../demo/synthetic-market.js';
+import { valueDigest } from '../../src/features/tie-break.js';
 
 const DEFS: ApplyInput = {
   entities: [{ name: 'instrument', joinKeys: ['symbol'] }],
@@ -16,7 +17,8 @@ interface Stored {
   symbol: string;
   event_ts: number;
   created: number;
-  order: number;
+  /** The value digest that breaks a tie at equal event and write times (src/features/tie-break.ts). */
+  digest: number;
   price: number | null;
   tag: string | null;
 }
@@ -25,7 +27,7 @@ function oracle(rows: Stored[], symbol: string, t: number, ttl: number): Stored 
   let best: Stored | undefined;
   for (const r of rows) {
     if (r.symbol !== symbol || r.event_ts > t || (ttl > 0 && r.event_ts < t - ttl)) continue;
-    if (!best || r.event_ts > best.event_ts || (r.event_ts === best.event_ts && (r.created > best.created || (r.created === best.created && r.order > best.order)))) best = r;
+    if (!best || r.event_ts > best.event_ts || (r.event_ts === best.event_ts && (r.created > best.created || (r.created === best.created && r.digest > best.digest)))) best = r;
   }
   return best;
 }
@@ -85,7 +87,6 @@ for (const backend of FEATURE_BACKENDS) {
       const rnd = seeded(42);
       const symbols = Array.from({ length: 15 }, (_, i) => `S${i}`);
       const stored: Stored[] = [];
-      let order = 0;
       for (let push = 0; push < 12; push++) {
         clock.advance(1 + Math.floor(rnd() * 3));
         const batch = Array.from({ length: 250 }, () => {
@@ -95,7 +96,7 @@ for (const backend of FEATURE_BACKENDS) {
             price: rnd() < 0.1 ? null : Math.round(rnd() * 1e6) / 100,
             tag: rnd() < 0.5 ? null : `t${Math.floor(rnd() * 5)}`,
           };
-          stored.push({ ...row, created: clock.now(), order: order++ });
+          stored.push({ ...row, created: clock.now(), digest: valueDigest([JSON.stringify(row.price), JSON.stringify(row.tag)]) });
           return row;
         });
         await ml.features.push('px', batch, { to: 'offline' });

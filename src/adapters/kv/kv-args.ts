@@ -52,11 +52,34 @@ export function checkScanCount(count: unknown): number {
   return count;
 }
 
-export function checkOrderedWrites(writes: readonly { order: number }[], orderField: unknown): void {
+export function checkOrderedWrites(writes: readonly { order: number; tie?: readonly number[] }[], orderField: unknown): void {
   if (typeof orderField !== 'string' || orderField.length === 0) throw new InvalidArgumentError('Invalid orderField: must be a non-empty string');
   writes.forEach((w, i) => {
     if (typeof w?.order !== 'number' || !Number.isFinite(w.order)) {
       throw new InvalidArgumentError(`Invalid writes[${i}].order: ${JSON.stringify(w?.order)} must be a finite number`);
     }
+    if (w.tie !== undefined && (!Array.isArray(w.tie) || w.tie.length > 8 || !w.tie.every((n) => Number.isSafeInteger(n) && n >= 0))) {
+      throw new InvalidArgumentError(`Invalid writes[${i}].tie: ${JSON.stringify(w.tie)} must be up to 8 non-negative safe integers`);
+    }
   });
+}
+
+/** The field that holds a write's tie-break beside its order field. */
+export function tieField(orderField: string): string {
+  return `${orderField}:tie`;
+}
+
+/** Compares two tie-break lists left to right; a missing element is smaller than any. */
+export function compareTies(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i] ?? -1;
+    const y = b[i] ?? -1;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** A stored tie-break (`1700000000000:12345`) as numbers; empty when none is stored. */
+export function parseTie(stored: string | null | undefined): number[] {
+  return stored ? stored.split(':').map(Number) : [];
 }

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../core/clock.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { decodeCursor, encodeCursor } from '../../core/cursor.js';
-import { checkFields, checkKey, checkOrderedWrites, checkScanCount, checkTtl, checkWrites } from './kv-args.js';
+import { checkFields, checkKey, checkOrderedWrites, checkScanCount, checkTtl, checkWrites, compareTies, parseTie, tieField } from './kv-args.js';
 import type { KvHashRead, KvHashWrite, KvOrderedWrite, KvScanPage, KvStore } from './types.js';
 
 export interface MemoryKvOptions {
@@ -65,10 +65,18 @@ class MemoryKvStore implements KvStore {
     checkWrites(writes);
     checkOrderedWrites(writes, orderField);
     // One synchronous pass: nothing else runs between the comparison and the write.
+    const tieAt = tieField(orderField);
     return writes.map((w) => {
-      const stored = this.cache.get(w.key)?.get(orderField);
-      if (stored !== undefined && Number(stored) > w.order) return false;
-      this.write({ ...w, fields: { ...w.fields, [orderField]: String(w.order) } });
+      const hash = this.cache.get(w.key);
+      const stored = hash?.get(orderField);
+      if (stored !== undefined) {
+        if (Number(stored) > w.order) return false;
+        if (Number(stored) === w.order && compareTies(w.tie ?? [], parseTie(hash?.get(tieAt))) < 0) return false;
+      }
+      const fields = { ...w.fields, [orderField]: String(w.order), ...(w.tie !== undefined ? { [tieAt]: w.tie.join(':') } : {}) };
+      this.write({ ...w, fields });
+      // A tie stored with an earlier order means nothing at this one.
+      if (w.tie === undefined) this.cache.get(w.key)?.delete(tieAt);
       return true;
     });
   }

@@ -1,7 +1,9 @@
 import { InvalidArgumentError, MlopsError, UnavailableError, toMlopsError } from '../../core/errors.js';
 import { importOptional, pickExport } from '../../core/optional-import.js';
-import { checkFields, checkKey, checkOrderedWrites, checkScanCount, checkTtl, checkWrites } from './kv-args.js';
+import { checkFields, checkKey, checkOrderedWrites, checkScanCount, checkTtl, checkWrites, tieField } from './kv-args.js';
 import type { RedisLike, RedisPipeline, RedisPipelineResult } from './redis-types.js';
+import { RedisSignalTransport } from './redis-signal.js';
+import type { SignalTransport } from '../../core/change-signal.js';
 import type { KvHashRead, KvHashWrite, KvOrderedWrite, KvScanPage, KvStore } from './types.js';
 
 export interface RedisKvOptions {
@@ -74,13 +76,30 @@ export async function openRedisKvStore(options: RedisKvOptions): Promise<KvStore
 }
 
 /**
- * Compare-and-set per key, atomic on the server: writes the fields (ARGV[4..]) only when the stored
- * order (field ARGV[1]) is absent or not greater than ARGV[2]; ARGV[3] is a TTL in ms or 0.
+ * Compare-and-set per key, atomic on the server: writes the fields (ARGV[6..]) only when the stored
+ * order (field ARGV[1]) is absent or smaller than ARGV[2], or equal and the stored tie-break (field
+ * ARGV[4], numbers joined by ':') is not larger than ARGV[5] (see compareTies); ARGV[3] is a TTL in
+ * ms or 0. Tie-break numbers are safe integers, exact in Lua's doubles.
  */
 const HSET_IF_NEWER = `
-local stored = redis.call('HGET', KEYS[1], ARGV[1])
-if stored and tonumber(stored) > tonumber(ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], unpack(ARGV, 4))
+local cur = redis.call('HMGET', KEYS[1], ARGV[1], ARGV[4])
+if cur[1] then
+  local stored = tonumber(cur[1])
+  local order = tonumber(ARGV[2])
+  if stored > order then return 0 end
+  if stored == order then
+    local a, b = {}, {}
+    for n in string.gmatch(ARGV[5], '%d+') do a[#a + 1] = tonumber(n) end
+    for n in string.gmatch(cur[2] or '', '%d+') do b[#b + 1] = tonumber(n) end
+    for i = 1, math.max(#a, #b) do
+      local x, y = a[i] or -1, b[i] or -1
+      if x > y then break end
+      if x < y then return 0 end
+    end
+  end
+end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], ARGV[4], ARGV[5]) else redis.call('HDEL', KEYS[1], ARGV[4]) end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], unpack(ARGV, 6))
 if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1`;
 
@@ -119,6 +138,8 @@ class RedisKvStore implements KvStore {
    * never atomic across keys anyway.
    */
   private readonly cluster: boolean;
+  /** Each runtime on this store gets its own subscriber connection; all end with the store. */
+  private readonly signals = new Set<RedisSignalTransport>();
 
   constructor(
     private readonly client: RedisLike,
@@ -164,12 +185,13 @@ class RedisKvStore implements KvStore {
     checkWrites(writes);
     checkOrderedWrites(writes, orderField);
     if (writes.length === 0) return [];
+    const tieAt = tieField(orderField);
     const replies = await this.pipelined(
       writes,
       (pipeline, w) => {
         const args: string[] = [];
         for (const [f, v] of Object.entries(w.fields)) args.push(f, v);
-        pipeline.eval(HSET_IF_NEWER, 1, this.prefix + w.key, orderField, String(w.order), String(w.ttlMs ?? 0), ...args);
+        pipeline.eval(HSET_IF_NEWER, 1, this.prefix + w.key, orderField, String(w.order), String(w.ttlMs ?? 0), tieAt, w.tie?.join(':') ?? '', ...args);
       },
       'hsetManyIfNewer',
     );
@@ -279,7 +301,17 @@ class RedisKvStore implements KvStore {
     return node >= masters.length ? { keys } : { keys, nextCursor: `${node}:${next}` };
   }
 
+  /** Redis pub/sub on a duplicate connection, when the client can make one (ioredis can). */
+  signalTransport(): SignalTransport | undefined {
+    const client = this.client as RedisLike & Partial<ConstructorParameters<typeof RedisSignalTransport>[0]>;
+    if (typeof client.duplicate !== 'function' || typeof client.publish !== 'function') return undefined;
+    const transport = new RedisSignalTransport(client as ConstructorParameters<typeof RedisSignalTransport>[0], this.prefix);
+    this.signals.add(transport);
+    return transport;
+  }
+
   async close(): Promise<void> {
+    await Promise.allSettled([...this.signals].map((t) => t.close()));
     if (!this.owned) return;
     try {
       await this.client.quit();

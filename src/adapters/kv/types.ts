@@ -1,3 +1,5 @@
+import type { SignalTransport } from '../../core/change-signal.js';
+
 /** One hash write: fields merged into the hash at `key`. */
 export interface KvHashWrite {
   key: string;
@@ -9,6 +11,12 @@ export interface KvHashWrite {
 /** A hash write that carries its own order (an event time); see `hsetManyIfNewer`. */
 export interface KvOrderedWrite extends KvHashWrite {
   order: number;
+  /**
+   * Breaks a tie on `order`: non-negative safe integers compared left to right (a missing element
+   * counts as smaller than any), the larger list wins. Kept in the field `<orderField>:tie`. Two
+   * writers with the same order then get the same winner whichever arrives last.
+   */
+  tie?: readonly number[];
 }
 
 /** Fields to read from the hash at `key`. */
@@ -34,8 +42,9 @@ export interface KvStore {
   hsetMany(writes: readonly KvHashWrite[]): Promise<void>;
   /**
    * Merges fields into many hashes in one round trip, each only when its `order` is at least the
-   * number stored in field `orderField` (or none is stored), atomically per key. Feature pushes use it
-   * so an older event never overwrites a newer one. Returns, per write, whether it was applied.
+   * number stored in field `orderField` (or none is stored) and, at an equal order, its `tie` is at
+   * least the stored one, atomically per key. Feature pushes use it so an older event never
+   * overwrites a newer one. Returns, per write, whether it was applied.
    */
   hsetManyIfNewer(writes: readonly KvOrderedWrite[], orderField: string): Promise<boolean[]>;
   /** Reads fields of one hash; null where a field or the key is absent. */
@@ -54,5 +63,11 @@ export interface KvStore {
   delete(keys: readonly string[]): Promise<number>;
   /** Keys that start with `prefix`, a page at a time. */
   scan(prefix: string, options?: { cursor?: string; count?: number }): Promise<KvScanPage>;
+  /**
+   * A transport for change signals between processes sharing this store (Redis: pub/sub on a
+   * connection of its own), or undefined where there is none (the in-memory store). A new one per
+   * call; its owner closes it, and the store closes any left when it closes.
+   */
+  signalTransport?(): SignalTransport | undefined;
   close(): Promise<void>;
 }

@@ -5,6 +5,8 @@ import { InvalidArgumentError, UnavailableError } from '../../core/errors.js';
 import { importOptional, pickExport } from '../../core/optional-import.js';
 import { backoff, errorCode, isRetryablePg, mapSqlError } from './errors.js';
 import { applyMigrationsLocked, validateMigrations } from './migrations.js';
+import { PostgresSignalTransport, type ListenerConnector, type ListeningClient } from './postgres-signal.js';
+import type { SignalTransport } from '../../core/change-signal.js';
 import type { PgPool, PgPoolClient, PgQueryResult } from './pg-types.js';
 import { assertIdentifier, buildInsertChunks, toNumberedPlaceholders } from './sql-text.js';
 import type {
@@ -29,6 +31,12 @@ export interface PostgresOptions {
   /** Largest number of connections in a pool this driver creates. Default 10. */
   max?: number;
   clock?: Clock;
+  /**
+   * Called before a transaction is rerun after a deadlock (`40P01`) or serialization failure
+   * (`40001`): for a metric or a test. Each rerun costs a backoff; a steady count means two code
+   * paths take locks in different orders.
+   */
+  onRetry?: (info: { code: string; attempt: number }) => void;
 }
 
 export const postgresDialect: SqlDialect = {
@@ -71,6 +79,7 @@ export function splitSchemaFromUrl(url: string): { url: string; schema: string |
 export async function openPostgres(options: PostgresOptions): Promise<SqlDriver> {
   let pool: PgPool;
   let owned = false;
+  let listener: ListenerConnector | undefined;
   let schema = options.schema;
   if (options.pool !== undefined) {
     pool = typeof options.pool === 'function' ? await options.pool() : options.pool;
@@ -92,6 +101,17 @@ export async function openPostgres(options: PostgresOptions): Promise<SqlDriver>
       },
     });
     owned = true;
+    // LISTEN holds its connection for good: a client of its own, so the pool keeps all of its `max`.
+    const Client = pickExport<new (config: Record<string, unknown>) => ListeningClient & { connect(): Promise<void>; end(): Promise<void> }>(pg, 'Client');
+    listener = {
+      open: async () => {
+        const client = new Client({ connectionString: split.url });
+        client.on('error', () => undefined);
+        await client.connect();
+        return client;
+      },
+      dispose: (client) => void (client as InstanceType<typeof Client>).end().catch(() => undefined),
+    };
     pool.on?.('error', () => {
       // An idle client lost its connection; the pool replaces it. Queries report their own errors.
     });
@@ -109,12 +129,14 @@ export async function openPostgres(options: PostgresOptions): Promise<SqlDriver>
       }
     }
   }
-  return new PostgresDriver(pool, owned, schema ?? 'public', options.clock ?? systemClock);
+  return new PostgresDriver(pool, owned, schema ?? 'public', options.clock ?? systemClock, options.onRetry, listener);
 }
 
 class PostgresDriver implements SqlDriver {
   readonly dialect = postgresDialect;
   private readonly texts = new LRUCache<string, string>({ max: 1000 });
+  /** Each runtime on this driver gets its own LISTEN connection; all end with the driver. */
+  private readonly signals = new Set<PostgresSignalTransport>();
   private closed = false;
 
   constructor(
@@ -122,6 +144,9 @@ class PostgresDriver implements SqlDriver {
     private readonly owned: boolean,
     private readonly schema: string,
     private readonly clock: Clock,
+    private readonly onRetry?: (info: { code: string; attempt: number }) => void,
+    /** Where LISTEN connections come from: a dedicated client beside an owned pool, else the caller's pool. */
+    private readonly listener?: ListenerConnector,
   ) {}
 
   async query<T = SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -193,6 +218,7 @@ class PostgresDriver implements SqlDriver {
           broken = rollbackErr as Error;
         }
         if (isRetryablePg(errorCode(err)) && attempt < retries) {
+          this.onRetry?.({ code: errorCode(err), attempt });
           await backoff(attempt);
           continue;
         }
@@ -213,9 +239,18 @@ class PostgresDriver implements SqlDriver {
     });
   }
 
+  signalTransport(): SignalTransport {
+    this.assertOpen();
+    const transport = new PostgresSignalTransport(this.pool, this.schema, this.listener);
+    this.signals.add(transport);
+    return transport;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // The LISTEN client is checked out of the pool: end would wait for it.
+    await Promise.allSettled([...this.signals].map((t) => t.close()));
     if (this.owned) await this.pool.end();
   }
 

@@ -1,3 +1,5 @@
+import type { SignalTransport } from '../../core/change-signal.js';
+
 /** A value that can be bound to a placeholder. Booleans are stored as 0/1 on SQLite. */
 export type SqlValue = string | number | bigint | boolean | null | Uint8Array;
 
@@ -101,6 +103,12 @@ export interface SqlDriver extends SqlExecutor {
    * processes call it at once: one applies, the others wait and find them applied.
    */
   migrate(module: string, migrations: readonly Migration[]): Promise<MigrationResult>;
+  /**
+   * A transport for change signals between processes on this store (PostgreSQL: LISTEN/NOTIFY on a
+   * connection of its own), or undefined where the store has none (SQLite: processes poll). A new one
+   * per call (one per runtime); its owner closes it, and the driver closes any left when it closes.
+   */
+  signalTransport?(): SignalTransport | undefined;
   /** Releases every connection. Later calls fail with UNAVAILABLE. */
   close(): Promise<void>;
 }
