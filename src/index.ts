@@ -39,7 +39,7 @@ export type { BlobStore, BlobBody, BlobEntry, BlobInfo, BlobListOptions, BlobLis
 export { openLocalBlobStore, type LocalBlobOptions } from './adapters/blob/local-store.js';
 export { validateBlobKey } from './adapters/blob/blob-key.js';
 
-export type { KvStore, KvHashWrite, KvHashRead, KvScanPage } from './adapters/kv/types.js';
+export type { KvStore, KvHashWrite, KvHashRead, KvScanPage, KvResetInfo } from './adapters/kv/types.js';
 export { createMemoryKvStore, type MemoryKvOptions } from './adapters/kv/memory-store.js';
 
 export * from './tracking/index.js';

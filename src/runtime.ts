@@ -154,6 +154,7 @@ export class Mlops {
       // Modules write what they still hold (buffered metrics) before the stores go away.
       core.registry.close();
       core.monitoring.close();
+      core.features.close();
       const flushed = await Promise.allSettled([core.tracking.close(), core.serving.close()]);
       const results = [...flushed, ...(await Promise.allSettled(core.ownedStores.map((s) => s.close())))];
       core.events.removeAllListeners();

@@ -15,6 +15,10 @@ export interface MlopsEvents {
   'registry.model.renamed': [{ from: string; to: string }];
   'features.pushed': [{ view: string; rows: ReadonlyArray<Record<string, unknown>>; to: string }];
   'features.materialize.progress': [{ view: string; written: number; start: number; end: number }];
+  /** The online store came back empty (a Redis restarted without persistence); a refill starts. */
+  'features.online.reset': [{ reason: string }];
+  /** The refill after a reset finished: entities written per view. */
+  'features.online.restored': [{ views: Record<string, number>; durationMs: number }];
   'serving.shadow': [{ model: string; route: string; version: number | null; outputs: Record<string, { data: ArrayLike<unknown>; dims: number[]; type: string }> }];
   'monitoring.report': [{ model: string; report: DriftReport }];
   'drift.detected': [{ model: string; report: DriftReport }];

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../core/errors.js';
+import { ErrorCode, FailedPreconditionError, InvalidArgumentError, NotFoundError, isMlopsError } from '../core/errors.js';
 import type { Principal } from '../governance/principal.js';
 import type { Action, Authorizer } from '../governance/rbac.js';
 import { EVENT_TS_FIELD, onlineKey, type FeaturesContext, type FeaturesOptions } from './context.js';
@@ -8,6 +8,8 @@ import { historicalJoin } from './historical.js';
 import { ingestStream, type IngestOptions, type IngestStats, type StreamMessage } from './ingest.js';
 import type { KvHashRead } from '../adapters/kv/types.js';
 import { materializeView } from './materialize.js';
+import { readLatestOffline } from './offline-fallback.js';
+import { OnlineRecovery } from './online-recovery.js';
 import { rowBuilder, type RowBuilder } from './row-builder.js';
 import { checkJoinKeyValue, parseRef, parseTimestamp } from './parse.js';
 import { sqlValue, validateRows } from './rows.js';
@@ -24,8 +26,10 @@ import type {
   OnlineRequest,
   OnlineResult,
   OnlineStatus,
+  OnlineUnavailablePolicy,
   PushTarget,
 } from './types.js';
+import { ONLINE_UNAVAILABLE_POLICIES } from './types.js';
 
 const PUSH_TARGETS: readonly PushTarget[] = ['online', 'offline', 'online_and_offline'];
 
@@ -51,6 +55,16 @@ interface OnlinePlan {
   buildStatus: RowBuilder;
 }
 
+function checkUnavailablePolicy(policy: unknown): OnlineUnavailablePolicy {
+  if (policy === undefined) return 'fail';
+  if (!ONLINE_UNAVAILABLE_POLICIES.includes(policy as OnlineUnavailablePolicy)) {
+    throw new InvalidArgumentError(`Invalid onUnavailable: ${JSON.stringify(policy)} must be one of ${ONLINE_UNAVAILABLE_POLICIES.join(', ')}`, {
+      details: { field: 'onUnavailable', value: policy },
+    });
+  }
+  return policy as OnlineUnavailablePolicy;
+}
+
 /** Shared by every principal's view of one runtime. */
 /** Online lookups of one view (one per entity and read). */
 export interface OnlineTally {
@@ -70,6 +84,8 @@ export class FeaturesEngine {
   readonly readDuration;
   readonly rowsWritten;
   readonly freshness;
+  readonly degradedReads;
+  private readonly recovery: OnlineRecovery;
 
   constructor(
     readonly ctx: FeaturesContext,
@@ -89,6 +105,17 @@ export class FeaturesEngine {
     });
     this.rowsWritten = ctx.metrics.counter({ name: 'feature_rows_written_total', help: 'Feature rows written, by view and store', labelNames: ['view', 'target'] as const });
     this.freshness = ctx.metrics.gauge({ name: 'feature_freshness_seconds', help: 'Seconds since the newest event written for the view', labelNames: ['view'] as const });
+    this.degradedReads = ctx.metrics.counter({
+      name: 'feature_online_degraded_reads_total',
+      help: 'Online reads answered from the offline store (policy offline) because the online store was unavailable or being refilled, by view',
+      labelNames: ['view'] as const,
+    });
+    this.recovery = new OnlineRecovery(ctx, () => this.defs, () => this.near?.clear());
+  }
+
+  /** Stops the refill of an online store that came back empty, if one is running. */
+  close(): void {
+    this.recovery.close();
   }
 
   async init(): Promise<void> {
@@ -206,7 +233,7 @@ export class FeaturesEngine {
     this.freshness.set({ view }, Math.max(0, (this.ctx.clock.now() - latest) / 1000));
   }
 
-  async getOnline(request: OnlineRequest): Promise<OnlineResult> {
+  async getOnline(request: OnlineRequest, offlineOnly = false): Promise<OnlineResult> {
     const started = performance.now();
     if (request === null || typeof request !== 'object' || !Array.isArray(request.entities)) {
       throw new InvalidArgumentError('Invalid getOnline: expected { features | featureService, entities: [...] }');
@@ -227,9 +254,21 @@ export class FeaturesEngine {
       }
     }
     const now = this.ctx.clock.now();
+    const policy = checkUnavailablePolicy(request.onUnavailable);
     let results: Array<Array<string | null>>;
-    if (this.near === undefined) {
-      results = await this.ctx.kv.hmgetMany(flat);
+    let degraded = false;
+    if (offlineOnly || (policy === 'offline' && this.recovery.restoring)) {
+      // The online store came back empty and is being refilled: its NOT_FOUNDs would be wrong.
+      results = await this.readOffline(perView, entities);
+      degraded = true;
+    } else if (this.near === undefined) {
+      try {
+        results = await this.ctx.kv.hmgetMany(flat);
+      } catch (err) {
+        if (policy !== 'offline' || !isMlopsError(err) || err.code !== ErrorCode.UNAVAILABLE) throw err;
+        results = await this.readOffline(perView, entities);
+        degraded = true;
+      }
     } else {
       const near = this.near;
       const cachedValues: Array<Array<string | null> | undefined> = flat.map((p) => {
@@ -238,7 +277,14 @@ export class FeaturesEngine {
       });
       const misses = flat.map((p, i) => ({ p, i })).filter(({ i }) => cachedValues[i] === undefined);
       if (misses.length > 0) {
-        const fetched = await this.ctx.kv.hmgetMany(misses.map(({ p }) => p));
+        let fetched: Array<Array<string | null>>;
+        try {
+          fetched = await this.ctx.kv.hmgetMany(misses.map(({ p }) => p));
+        } catch (err) {
+          if (policy !== 'offline' || !isMlopsError(err) || err.code !== ErrorCode.UNAVAILABLE) throw err;
+          // Every read from the offline store, so the result is one consistent (degraded) answer.
+          return this.getOnline({ ...request, entities, onUnavailable: 'offline' }, true);
+        }
         misses.forEach(({ p, i }, j) => {
           const values = fetched[j] as Array<string | null>;
           cachedValues[i] = values;
@@ -283,7 +329,15 @@ export class FeaturesEngine {
       rows[e] = { values: buildValues(values), status: buildStatus(status) as Record<string, OnlineStatus> };
     }
     this.readDuration.observe({ op: 'online' }, (performance.now() - started) / 1000);
-    return { rows };
+    if (!degraded) return { rows };
+    for (const v of views) this.degradedReads.inc({ view: v.name }, entities.length);
+    return { rows, degraded: true };
+  }
+
+  /** The online reads of getOnline, answered from the offline store (see offline-fallback.ts). */
+  private readOffline(perView: OnlinePlan['perView'], entities: OnlineRequest['entities']): Promise<Array<Array<string | null>>> {
+    const entityKeys = entities.map((entity, i) => perView.map(({ keys }) => keys.map((k) => checkJoinKeyValue(entity[k.name], k, `entities[${i}].${k.name}`))));
+    return readLatestOffline(this.ctx.sql, perView, entityKeys);
   }
 
   /** Online reads per view since start: rows found fresh, found too old (ttl), not found. */

@@ -17,6 +17,7 @@ import { attachMonitor, instrument, type MonitorHook } from './instrumentation.j
 import { SERVING_MODULE, attachPredictionLog, checkLogOptions, servingMigrations, type PredictionLogOptions } from './prediction-log.js';
 import type { MetricsRegistry } from '../core/metrics.js';
 import type { FeaturesEngine } from '../features/feature-store.js';
+import { ONLINE_UNAVAILABLE_POLICIES, type OnlineUnavailablePolicy } from '../features/types.js';
 
 export interface LoadOptions extends SessionOptions {
   /** Served name (Open Inference Protocol); default the registered model's name or the file name. */
@@ -53,6 +54,11 @@ export interface FeatureJoinOptions {
   /** What a missing or stale value does: refuse the request (default), use `defaults`, or the last value this process read. */
   missing?: 'reject' | 'default' | 'last-known';
   defaults?: Record<string, number>;
+  /**
+   * When the online store is unavailable: `fail` the request with UNAVAILABLE (default), or read the
+   * features from the offline store (`offline`; counted in feature_online_degraded_reads_total).
+   */
+  onUnavailable?: OnlineUnavailablePolicy;
 }
 
 export type ModelSourceRef = string | { file: string } | { bytes: Uint8Array; name?: string };
@@ -206,6 +212,9 @@ export class Serving {
 function checkJoinOptions(options: FeatureJoinOptions): void {
   const policy = options.missing ?? 'reject';
   if (!['reject', 'default', 'last-known'].includes(policy)) throw new InvalidArgumentError(`Invalid features.missing: ${JSON.stringify(policy)} must be reject, default or last-known`);
+  if (options.onUnavailable !== undefined && !ONLINE_UNAVAILABLE_POLICIES.includes(options.onUnavailable)) {
+    throw new InvalidArgumentError(`Invalid features.onUnavailable: ${JSON.stringify(options.onUnavailable)} must be one of ${ONLINE_UNAVAILABLE_POLICIES.join(', ')}`);
+  }
   if (options.service === undefined && !(Array.isArray(options.refs) && options.refs.length > 0)) {
     throw new InvalidArgumentError('Invalid features: give service or refs');
   }
@@ -233,7 +242,8 @@ function featureJoiner(features: FeaturesEngine, options: FeatureJoinOptions, or
   const policy = options.missing ?? 'reject';
   const lastKnown = new Map<string, number>();
   return async (entities) => {
-    const request = options.service !== undefined ? { featureService: options.service, entities } : { features: options.refs as string[], entities };
+    const onUnavailable = options.onUnavailable ?? 'fail';
+    const request = options.service !== undefined ? { featureService: options.service, entities, onUnavailable } : { features: options.refs as string[], entities, onUnavailable };
     const { rows } = await features.getOnline(request);
     return rows.map((row, i) =>
       // With column names, values go in the model's column order; else in the features' order.

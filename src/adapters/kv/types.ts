@@ -23,6 +23,12 @@ export interface KvScanPage {
   nextCursor?: string;
 }
 
+/** What a store that came back empty reports. */
+export interface KvResetInfo {
+  /** How it was noticed, for logs: e.g. "marker key missing after reconnect". */
+  reason: string;
+}
+
 /**
  * The contract every online store implements: a hash of string fields per key, read and written in
  * one round trip for many keys. Keys are given without the store's namespace prefix.
@@ -54,5 +60,11 @@ export interface KvStore {
   delete(keys: readonly string[]): Promise<number>;
   /** Keys that start with `prefix`, a page at a time. */
   scan(prefix: string, options?: { cursor?: string; count?: number }): Promise<KvScanPage>;
+  /**
+   * For stores that can lose their data while this process runs (a Redis restarted without
+   * persistence): calls `listener` each time the store notices it came back empty. Returns a
+   * function that removes the listener. Stores that cannot lose data leave it out.
+   */
+  onReset?(listener: (info: KvResetInfo) => void): () => void;
   close(): Promise<void>;
 }
