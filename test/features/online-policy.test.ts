@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryKvStore, createMlops, UnavailableError, type KvResetInfo, type KvStore, type Mlops } from '../../src/index.js';
-import { tempDir } from '../helpers/services.js';
+import { PG_URL, dropSchema, tempDir, uniqueName } from '../helpers/services.js';
 
 /** A memory store that can be taken down (every call fails with UNAVAILABLE, as a Redis that is down) or emptied (as a Redis restarted without persistence). */
 function flakyStore(): { store: KvStore; setDown(down: boolean): void; restartEmpty(): Promise<void> } {
@@ -31,7 +31,17 @@ function flakyStore(): { store: KvStore; setDown(down: boolean): void; restartEm
   };
 }
 
-describe('online reads when the online store is unavailable or came back empty', () => {
+/** The offline store the fallback and the refill read: embedded SQLite, and PostgreSQL when there is one. */
+const METADATA = [
+  { name: 'sqlite', skip: false, schema: undefined },
+  { name: '[postgres]', skip: !PG_URL, schema: uniqueName('policy') },
+];
+
+describe.each(METADATA)('online reads when the online store is unavailable or came back empty ($name)', ({ skip, schema }) => {
+  if (skip) {
+    it.skip('needs MLOPS_TEST_PG_URL', () => undefined);
+    return;
+  }
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
@@ -40,8 +50,11 @@ describe('online reads when the online store is unavailable or came back empty',
   async function setup(options: { nearCache?: boolean } = {}) {
     const dir = await tempDir('mlops-policy-');
     const flaky = flakyStore();
-    const ml: Mlops = await createMlops({ dir: dir.path, online: flaky.store, ...(options.nearCache ? { features: { nearCache: { maxStalenessMs: 60_000 } } } : {}) });
+    const pgSchema = schema === undefined ? undefined : uniqueName(schema);
+    const metadata = pgSchema === undefined ? {} : { metadata: `${PG_URL}?schema=${pgSchema}` };
+    const ml: Mlops = await createMlops({ dir: dir.path, env: {}, online: flaky.store, ...metadata, ...(options.nearCache ? { features: { nearCache: { maxStalenessMs: 60_000 } } } : {}) });
     cleanups.push(dir.remove, () => ml.close());
+    if (pgSchema !== undefined) cleanups.push(() => dropSchema(pgSchema));
     await ml.features.apply({
       entities: [
         { name: 'instrument', joinKeys: ['symbol'] },
