@@ -17,6 +17,11 @@ export interface RedisKvOptions {
   prefix?: string;
   /** Milliseconds to wait for the first connection. Default 5000. */
   connectTimeoutMs?: number;
+  /**
+   * Milliseconds a command may wait for its reply before it fails with UNAVAILABLE: a Redis that
+   * hangs (paused, swapping) must not hang its callers. Default 5000.
+   */
+  commandTimeoutMs?: number;
 }
 
 /** Hides a password in a URL before it goes into a message. */
@@ -56,6 +61,7 @@ export async function openRedisKvStore(options: RedisKvOptions): Promise<KvStore
     client = new Redis(split.url, {
       lazyConnect: true,
       connectTimeout: options.connectTimeoutMs ?? 5000,
+      commandTimeout: options.commandTimeoutMs ?? 5000,
       // A command waits for at most 3 reconnection attempts, then fails with UNAVAILABLE ...
       maxRetriesPerRequest: 3,
       // ... and attempts come at most 250 ms apart (ioredis's default grows to 2 s), so a caller fails
