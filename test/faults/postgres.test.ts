@@ -109,18 +109,30 @@ describe.skipIf(!HAS_POSTGRES_BINARIES)('[faults] PostgreSQL crashes (pg_ctl sto
     const asked = Date.now();
     await expect(run.flush()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect(Date.now() - asked).toBeLessThan(BOUNDED_MS);
+    // A logger that keeps going meets back-pressure: past about 20 batches queued (400 points, plus
+    // the batch being retried), logMetric rejects with UNAVAILABLE and queues nothing more.
+    let queued = 100;
+    let refused: unknown;
+    while (refused === undefined && queued < 10_000) {
+      await run.logMetric('loss', queued, { step: queued }).then(
+        () => (queued += 1),
+        (err: unknown) => (refused = err),
+      );
+    }
+    expect(refused).toMatchObject({ code: 'UNAVAILABLE' });
+    expect(queued).toBeLessThanOrEqual(500);
     await pg.start();
     const back = Date.now();
     // No flush() from here: the buffer's own timer writes the queued points.
     let steps = 0;
-    while (steps < 100 && Date.now() - back < 10_000) {
+    while (steps < queued && Date.now() - back < 10_000) {
       steps = await ml.tracking
         .getMetricHistory(run.runId, 'loss')
         .then((h) => new Set(h.map((m) => m.step)).size)
         .catch(() => 0);
-      if (steps < 100) await new Promise((r) => setTimeout(r, 20));
+      if (steps < queued) await new Promise((r) => setTimeout(r, 20));
     }
-    expect(steps).toBe(100);
+    expect(steps).toBe(queued);
     expect(Date.now() - back).toBeLessThan(RESUME_MS);
     expect(warnings.some((w) => w.includes('could not be written yet'))).toBe(true);
     await run.end();
