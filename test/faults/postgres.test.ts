@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/adapters/sql/postgres-driver.js';
 import { buildMlp, createMlops, type Mlops } from '../../src/index.js';
 import { createPostgres, HAS_POSTGRES_BINARIES, type PostgresServer } from '../helpers/fault-servers.js';
+import { finished, spawnTs } from '../helpers/child.js';
 import { throughOutage } from '../helpers/outage.js';
 import { tempDir, uniqueName } from '../helpers/services.js';
 
@@ -62,6 +63,34 @@ describe.skipIf(!HAS_POSTGRES_BINARIES)('[faults] PostgreSQL crashes (pg_ctl sto
       await db.close();
     }
   });
+
+  it('a host process logging in a loop survives the crash and exits 0 (the reported bug: exit code 1)', async () => {
+    const child = spawnTs('test/fixtures/pg-fault-writer.ts', [`${pg.url}?schema=${uniqueName('child')}`, dir.path, '5']);
+    const done = finished(child);
+    const lines: string[] = [];
+    let buffer = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      const parts = buffer.split('\n');
+      buffer = parts.pop() ?? '';
+      lines.push(...parts);
+    });
+    while (lines.filter((l) => l.startsWith('ack')).length < 20) {
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await pg.crash();
+    await new Promise((r) => setTimeout(r, 700));
+    await pg.start();
+    const marker = lines.length;
+    const exit = await done;
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(lines.at(-1)).toBe('alive');
+    const failures = lines.filter((l) => l.startsWith('fail'));
+    expect(failures.length).toBeGreaterThan(0);
+    expect(new Set(failures)).toEqual(new Set(['fail UNAVAILABLE']));
+    expect(lines.slice(marker).some((l) => l.startsWith('ack'))).toBe(true);
+  }, 60_000);
 
   it('logBatch: callers get UNAVAILABLE fast, nothing acknowledged is lost, and logging resumes by itself', async () => {
     const ml = await runtime();
