@@ -55,6 +55,9 @@ interface OnlinePlan {
   buildStatus: RowBuilder;
 }
 
+/** How long reads with the `offline` policy go straight to the offline store after the online store failed (ms). */
+const OFFLINE_HOLD_MS = 1000;
+
 function checkUnavailablePolicy(policy: unknown): OnlineUnavailablePolicy {
   if (policy === undefined) return 'fail';
   if (!ONLINE_UNAVAILABLE_POLICIES.includes(policy as OnlineUnavailablePolicy)) {
@@ -86,6 +89,8 @@ export class FeaturesEngine {
   readonly freshness;
   readonly degradedReads;
   private readonly recovery: OnlineRecovery;
+  /** Until then (performance.now(), not the injectable clock), reads with the `offline` policy skip an online store just found unavailable. */
+  private onlineDownUntil = 0;
 
   constructor(
     readonly ctx: FeaturesContext,
@@ -257,8 +262,9 @@ export class FeaturesEngine {
     const policy = checkUnavailablePolicy(request.onUnavailable);
     let results: Array<Array<string | null>>;
     let degraded = false;
-    if (offlineOnly || (policy === 'offline' && this.recovery.restoring)) {
-      // The online store came back empty and is being refilled: its NOT_FOUNDs would be wrong.
+    if (offlineOnly || (policy === 'offline' && (this.recovery.restoring || started < this.onlineDownUntil))) {
+      // Refilling after a restart empty (its NOT_FOUNDs would be wrong), or found unavailable a
+      // moment ago (asking again would make every degraded read wait for the failure first).
       results = await this.readOffline(perView, entities);
       degraded = true;
     } else if (this.near === undefined) {
@@ -266,6 +272,7 @@ export class FeaturesEngine {
         results = await this.ctx.kv.hmgetMany(flat);
       } catch (err) {
         if (policy !== 'offline' || !isMlopsError(err) || err.code !== ErrorCode.UNAVAILABLE) throw err;
+        this.onlineDownUntil = started + OFFLINE_HOLD_MS;
         results = await this.readOffline(perView, entities);
         degraded = true;
       }
@@ -282,6 +289,7 @@ export class FeaturesEngine {
           fetched = await this.ctx.kv.hmgetMany(misses.map(({ p }) => p));
         } catch (err) {
           if (policy !== 'offline' || !isMlopsError(err) || err.code !== ErrorCode.UNAVAILABLE) throw err;
+          this.onlineDownUntil = started + OFFLINE_HOLD_MS;
           // Every read from the offline store, so the result is one consistent (degraded) answer.
           return this.getOnline({ ...request, entities, onUnavailable: 'offline' }, true);
         }

@@ -3,8 +3,9 @@ import { createMemoryKvStore, createMlops, UnavailableError, type KvResetInfo, t
 import { PG_URL, dropSchema, tempDir, uniqueName } from '../helpers/services.js';
 
 /** A memory store that can be taken down (every call fails with UNAVAILABLE, as a Redis that is down) or emptied (as a Redis restarted without persistence). */
-function flakyStore(): { store: KvStore; setDown(down: boolean): void; restartEmpty(): Promise<void> } {
+function flakyStore(): { store: KvStore; setDown(down: boolean): void; restartEmpty(): Promise<void>; calls: () => number } {
   let down = false;
+  let calls = 0;
   let inner = createMemoryKvStore();
   const listeners = new Set<(info: KvResetInfo) => void>();
   const store = new Proxy({} as KvStore, {
@@ -17,12 +18,16 @@ function flakyStore(): { store: KvStore; setDown(down: boolean): void; restartEm
       }
       const value = Reflect.get(inner, prop) as unknown;
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => (down && prop !== 'close' ? Promise.reject(new UnavailableError('online store down')) : (value as (...a: unknown[]) => unknown).apply(inner, args));
+      return (...args: unknown[]) => {
+        calls += 1;
+        return down && prop !== 'close' ? Promise.reject(new UnavailableError('online store down')) : (value as (...a: unknown[]) => unknown).apply(inner, args);
+      };
     },
   });
   return {
     store,
     setDown: (d) => void (down = d),
+    calls: () => calls,
     async restartEmpty() {
       await inner.close();
       inner = createMemoryKvStore();
@@ -77,7 +82,7 @@ describe.each(METADATA)('online reads when the online store is unavailable or ca
   }
 
   it("fails with UNAVAILABLE by default; with 'offline' answers from the offline store with the usual statuses, marked degraded", async () => {
-    const { ml, setDown } = await setup();
+    const { ml, setDown, calls } = await setup();
     const request = {
       features: ['px:a', 'px:tag', 'risk:max_qty', 'risk:enabled'],
       entities: [
@@ -96,6 +101,11 @@ describe.each(METADATA)('online reads when the online store is unavailable or ca
     expect(degraded.rows[0]!.values).toEqual({ 'px:a': 2, 'px:tag': 'new', 'risk:max_qty': 100, 'risk:enabled': true });
     expect(degraded.rows[1]!.status).toEqual({ 'px:a': 'OUTSIDE_MAX_AGE', 'px:tag': 'OUTSIDE_MAX_AGE', 'risk:max_qty': 'NOT_FOUND', 'risk:enabled': 'NOT_FOUND' });
     expect(await ml.metrics.text()).toMatch(/feature_online_degraded_reads_total\{view="risk"\} 2/);
+    // Just found down: the next degraded read goes straight to the offline store, without waiting for
+    // the online store to fail again.
+    const before = calls();
+    expect((await ml.features.getOnline({ ...request, onUnavailable: 'offline' })).degraded).toBe(true);
+    expect(calls()).toBe(before);
     // A view kept online only has nothing to fall back on.
     await expect(ml.features.getOnline({ features: ['hot:x'], entities: [{ symbol: 'AAPL' }], onUnavailable: 'offline' })).rejects.toMatchObject({
       code: 'UNAVAILABLE',
