@@ -44,28 +44,29 @@ export class OnlineRecovery {
       return;
     }
     this.restoring = true;
-    void this.refill(0);
+    this.start(0);
   }
 
-  /** Never rejects: a failure is reported as a warning and tried again later. */
+  /**
+   * Runs a refill in the background. Its failures are reported as warnings and tried again; only an
+   * event listener that throws can still reject it, and with no caller to hand that to, it must not
+   * become an unhandled rejection in the host.
+   */
+  private start(attempt: number): void {
+    this.refill(attempt).catch(() => undefined);
+  }
+
   private async refill(attempt: number): Promise<void> {
     const started = Date.now();
+    const written: Record<string, number> = {};
     try {
       const now = this.ctx.clock.now();
-      const written: Record<string, number> = {};
       for (const view of this.definitions().views.values()) {
         if (!view.online || !view.offline || this.closed) continue;
         const start = view.ttlMs > 0 ? now - view.ttlMs : 0;
         written[view.name] = await materializeView(this.ctx, this.definitions(), view, start, Number.MAX_SAFE_INTEGER, () => undefined, false);
       }
       this.afterRefill();
-      if (this.again && !this.closed) {
-        this.again = false;
-        return await this.refill(0);
-      }
-      this.restoring = false;
-      this.resets.inc({ outcome: 'restored' });
-      this.ctx.events.emit('features.online.restored', { views: written, durationMs: Date.now() - started });
     } catch (err) {
       if (this.closed) return;
       this.resets.inc({ outcome: 'failed' });
@@ -74,9 +75,19 @@ export class OnlineRecovery {
         this.restoring = false;
         return;
       }
-      this.timer = setTimeout(() => void this.refill(attempt + 1), RETRY_MS);
+      this.timer = setTimeout(() => this.start(attempt + 1), RETRY_MS);
       this.timer.unref();
+      return;
     }
+    if (this.again && !this.closed) {
+      // Reset again while refilling: what was written may be gone too.
+      this.again = false;
+      return this.refill(0);
+    }
+    this.restoring = false;
+    this.resets.inc({ outcome: 'restored' });
+    // Outside the try: a listener that throws is the listener's failure, not a failed refill.
+    this.ctx.events.emit('features.online.restored', { views: written, durationMs: Date.now() - started });
   }
 
   close(): void {
