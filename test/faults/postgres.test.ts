@@ -3,13 +3,9 @@ import { openPostgres } from '../../src/adapters/sql/postgres-driver.js';
 import { buildMlp, createMlops, type Mlops } from '../../src/index.js';
 import { createPostgres, HAS_POSTGRES_BINARIES, type PostgresServer } from '../helpers/fault-servers.js';
 import { finished, spawnTs } from '../helpers/child.js';
-import { throughOutage } from '../helpers/outage.js';
+import { BOUNDED_MS, RESUME_MS, expectOutageContract, throughOutage } from '../helpers/outage.js';
 import { tempDir, uniqueName } from '../helpers/services.js';
 
-/** A caller must hear UNAVAILABLE within this long of asking, while the database is down (ms). */
-const BOUNDED_MS = 3000;
-/** Service must resume within this long of the database accepting connections again (ms). */
-const RESUME_MS = 2000;
 
 describe.skipIf(!HAS_POSTGRES_BINARIES)('[faults] PostgreSQL crashes (pg_ctl stop -m immediate) under load', () => {
   let pg: PostgresServer;
@@ -33,14 +29,6 @@ describe.skipIf(!HAS_POSTGRES_BINARIES)('[faults] PostgreSQL crashes (pg_ctl sto
     return ml;
   }
 
-  function expectContract(report: { failures: Array<{ code: string; ms: number; message: string }>; resumeMs: number }): void {
-    expect(report.failures.length, 'calls made while the database was down').toBeGreaterThan(0);
-    for (const f of report.failures) {
-      expect(f.code, f.message).toBe('UNAVAILABLE');
-      expect(f.ms, f.message).toBeLessThan(BOUNDED_MS);
-    }
-    expect(report.resumeMs).toBeLessThan(RESUME_MS);
-  }
 
   it('a transaction whose connection dies while checked out fails with UNAVAILABLE and the process lives on', async () => {
     const db = await openPostgres({ url: pg.url, schema: uniqueName('tx') });
@@ -103,7 +91,7 @@ describe.skipIf(!HAS_POSTGRES_BINARIES)('[faults] PostgreSQL crashes (pg_ctl sto
       },
       { before: 20, outageMs: 1000, down: () => pg.crash(), up: () => pg.start() },
     );
-    expectContract(report);
+    expectOutageContract(report);
     const stored = new Set((await ml.tracking.getMetricHistory(run.runId, 'loss')).map((m) => m.step));
     expect(report.acked.filter((i) => !stored.has(i))).toEqual([]);
   });
@@ -118,7 +106,7 @@ describe.skipIf(!HAS_POSTGRES_BINARIES)('[faults] PostgreSQL crashes (pg_ctl sto
       down: () => pg.crash(),
       up: () => pg.start(),
     });
-    expectContract(report);
+    expectOutageContract(report);
     for (const version of report.acked) {
       const mv = await ml.registry.getModelVersion('faulty', version);
       expect(mv.version).toBe(version);

@@ -1,13 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildMlp, createMlops, type Mlops } from '../../src/index.js';
 import { createRedis, HAS_REDIS_SERVER, type RedisServer } from '../helpers/fault-servers.js';
-import { throughOutage } from '../helpers/outage.js';
+import { BOUNDED_MS, RESUME_MS, expectOutageContract, throughOutage } from '../helpers/outage.js';
 import { tempDir } from '../helpers/services.js';
 
-/** A caller must hear UNAVAILABLE within this long of asking, while Redis is down (ms). */
-const BOUNDED_MS = 3000;
-/** Service must resume within this long of Redis answering again (ms). */
-const RESUME_MS = 2000;
 const SYMBOLS = Array.from({ length: 10 }, (_, i) => `S${i}`);
 const REFS = ['px:a', 'px:b'];
 
@@ -52,14 +48,6 @@ describe.skipIf(!HAS_REDIS_SERVER)('[faults] Redis is killed (SIGKILL) under loa
     await ml.features.push('px', SYMBOLS.map((symbol, i) => ({ symbol, event_ts: eventTs, a: value(i), b: -value(i) })));
   }
 
-  function expectContract(report: { failures: Array<{ code: string; ms: number; message: string }>; resumeMs: number }): void {
-    expect(report.failures.length, 'calls made while Redis was down').toBeGreaterThan(0);
-    for (const f of report.failures) {
-      expect(f.code, f.message).toBe('UNAVAILABLE');
-      expect(f.ms, f.message).toBeLessThan(BOUNDED_MS);
-    }
-    expect(report.resumeMs).toBeLessThan(RESUME_MS);
-  }
 
   it('push, getOnline and feature-joined predict fail fast with UNAVAILABLE, lose nothing acknowledged, and resume by themselves', async () => {
     const { ml, redis, predictWith } = await setup(true);
@@ -72,18 +60,18 @@ describe.skipIf(!HAS_REDIS_SERVER)('[faults] Redis is killed (SIGKILL) under loa
       },
       { ...outage, before: 20 },
     );
-    expectContract(pushes);
+    expectOutageContract(pushes);
     // Every acknowledged push is online (or a newer one is): Redis fsyncs each write before answering.
     const { rows } = await ml.features.getOnline({ features: REFS, entities: SYMBOLS.map((symbol) => ({ symbol })) });
     for (const { i } of pushes.acked) expect(rows[i % SYMBOLS.length]!.values['px:a'] as number).toBeGreaterThanOrEqual(i);
 
     const reads = await throughOutage(() => ml.features.getOnline({ features: REFS, entities: [{ symbol: 'S1' }] }), { ...outage, before: 10 });
-    expectContract(reads);
+    expectOutageContract(reads);
     expect(reads.acked.at(-1)!.rows[0]!.status['px:a']).toBe('PRESENT');
 
     const predict = await predictWith();
     const predictions = await throughOutage(() => predict('S2'), { ...outage, before: 10 });
-    expectContract(predictions);
+    expectOutageContract(predictions);
     expect(predictions.acked.at(-1)![0]).toBe(rows[2]!.values['px:a']);
   });
 

@@ -1,4 +1,20 @@
 /** Drives one operation in a loop through a store outage and reports what its callers saw. */
+import { expect } from 'vitest';
+
+/** A caller must hear UNAVAILABLE within this long of asking, while the store is down (ms). */
+export const BOUNDED_MS = 3000;
+/** Service must resume within this long of the store answering again (ms). */
+export const RESUME_MS = 2000;
+
+/** The embedding contract over one outage: calls were made, each failed with UNAVAILABLE in bounded time, and service resumed by itself. */
+export function expectOutageContract(report: Pick<OutageReport<unknown>, 'failures' | 'resumeMs'>): void {
+  expect(report.failures.length, 'calls made while the store was down').toBeGreaterThan(0);
+  for (const f of report.failures) {
+    expect(f.code, f.message).toBe('UNAVAILABLE');
+    expect(f.ms, f.message).toBeLessThan(BOUNDED_MS);
+  }
+  expect(report.resumeMs).toBeLessThan(RESUME_MS);
+}
 
 export interface OutageReport<T> {
   /** Results of calls that succeeded (acknowledged writes), in order. */
