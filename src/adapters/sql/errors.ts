@@ -71,15 +71,17 @@ export function isConnectionError(err: unknown): boolean {
 }
 
 /**
- * True when the statement never reached the server (the connection could not be opened), so sending
- * it again cannot apply it twice.
+ * True when the statement never reached the server because a connection could not be opened, and
+ * that was learnt at once (refused, or the server starting up or shutting down): sending it again
+ * cannot apply it twice, and a few retries cost little. A connect that timed out is not among these:
+ * retrying it would multiply the caller's wait.
  */
 export function isNotSent(err: unknown): boolean {
   const source = err instanceof MlopsError ? err.cause : err;
   const code = String((source as { code?: unknown } | undefined)?.code ?? '');
   if (code === 'ECONNREFUSED' || code === '57P03' || code === 'EAI_AGAIN') return true;
   const message = source instanceof Error ? source.message : String(source);
-  return /timeout exceeded when trying to connect|ECONNREFUSED|the database system is (starting up|shutting down)/i.test(message);
+  return /ECONNREFUSED|the database system is (starting up|shutting down)/i.test(message);
 }
 
 export function errorCode(err: unknown): string {

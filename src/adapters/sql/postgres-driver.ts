@@ -192,7 +192,7 @@ class PostgresDriver implements SqlDriver {
       try {
         client = await this.pool.connect();
       } catch (err) {
-        if (isConnectionError(err) && lost < CONNECTION_RETRIES) {
+        if (isNotSent(err) && lost < CONNECTION_RETRIES) {
           await backoff(lost++, CONNECTION_BACKOFF_MS);
           continue;
         }
