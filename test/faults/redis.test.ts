@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildMlp, createMlops, type Mlops } from '../../src/index.js';
+import { openRedisKvStore } from '../../src/adapters/kv/redis-store.js';
 import { createRedis, HAS_REDIS_SERVER, type RedisServer } from '../helpers/fault-servers.js';
 import { BOUNDED_MS, RESUME_MS, expectOutageContract, throughOutage } from '../helpers/outage.js';
 import { tempDir } from '../helpers/services.js';
@@ -73,6 +74,24 @@ describe.skipIf(!HAS_REDIS_SERVER)('[faults] Redis is killed (SIGKILL) under loa
     const predictions = await throughOutage(() => predict('S2'), { ...outage, before: 10 });
     expectOutageContract(predictions);
     expect(predictions.acked.at(-1)![0]).toBe(rows[2]!.values['px:a']);
+  });
+
+  it('a Redis that hangs (SIGSTOP) answers UNAVAILABLE after commandTimeoutMs, and service resumes when it goes on', async () => {
+    const dir = await tempDir('mlops-fault-redis-');
+    cleanups.push(dir.remove);
+    const redis = await createRedis({ persistent: false });
+    cleanups.push(redis.destroy);
+    const online = await openRedisKvStore({ url: redis.url, commandTimeoutMs: 300 });
+    cleanups.push(() => online.close());
+    const ml = await createMlops({ dir: dir.path, online });
+    cleanups.push(() => ml.close());
+    await ml.features.apply({ entities: [{ name: 'instrument', joinKeys: ['symbol'] }], views: [{ name: 'px', entities: ['instrument'], schema: { a: 'float64' } }] });
+    await ml.features.push('px', [{ symbol: 'S1', event_ts: Date.now(), a: 1 }]);
+    const read = () => ml.features.getOnline({ features: ['px:a'], entities: [{ symbol: 'S1' }] });
+    const report = await throughOutage(read, { before: 5, outageMs: 800, down: async () => redis.pause(), up: async () => redis.resume() });
+    expectOutageContract(report);
+    for (const f of report.failures) expect(f.ms).toBeLessThan(1000);
+    expect(report.acked.at(-1)!.rows[0]!.values['px:a']).toBe(1);
   });
 
   it("with onUnavailable: 'offline', reads and predictions are answered from the offline store, marked degraded", async () => {

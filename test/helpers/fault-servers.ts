@@ -113,6 +113,9 @@ export interface RedisServer {
   start(): Promise<void>;
   /** SIGKILL: the process dies at once. */
   kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: the server hangs (connections stay open, nothing is answered), then goes on. */
+  pause(): void;
+  resume(): void;
   destroy(): Promise<void>;
 }
 
@@ -151,7 +154,14 @@ export async function createRedis(options: { persistent: boolean }): Promise<Red
       c.kill('SIGKILL');
       await exited;
     },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
+    },
     async destroy() {
+      server.resume();
       await server.kill();
       await rm(dir, { recursive: true, force: true });
     },
