@@ -238,7 +238,7 @@ export class FeaturesEngine {
     this.freshness.set({ view }, Math.max(0, (this.ctx.clock.now() - latest) / 1000));
   }
 
-  async getOnline(request: OnlineRequest, offlineOnly = false): Promise<OnlineResult> {
+  async getOnline(request: OnlineRequest): Promise<OnlineResult> {
     const started = performance.now();
     if (request === null || typeof request !== 'object' || !Array.isArray(request.entities)) {
       throw new InvalidArgumentError('Invalid getOnline: expected { features | featureService, entities: [...] }');
@@ -262,7 +262,7 @@ export class FeaturesEngine {
     const policy = checkUnavailablePolicy(request.onUnavailable);
     let results: Array<Array<string | null>>;
     let degraded = false;
-    if (offlineOnly || (policy === 'offline' && (this.recovery.restoring || started < this.onlineDownUntil))) {
+    if (policy === 'offline' && (this.recovery.restoring || started < this.onlineDownUntil)) {
       // Refilling after a restart empty (its NOT_FOUNDs would be wrong), or found unavailable a
       // moment ago (asking again would make every degraded read wait for the failure first).
       results = await this.readOffline(perView, entities);
@@ -272,7 +272,7 @@ export class FeaturesEngine {
         results = await this.ctx.kv.hmgetMany(flat);
       } catch (err) {
         if (policy !== 'offline' || !isMlopsError(err) || err.code !== ErrorCode.UNAVAILABLE) throw err;
-        this.onlineDownUntil = started + OFFLINE_HOLD_MS;
+        this.onlineDownUntil = performance.now() + OFFLINE_HOLD_MS;
         results = await this.readOffline(perView, entities);
         degraded = true;
       }
@@ -289,9 +289,9 @@ export class FeaturesEngine {
           fetched = await this.ctx.kv.hmgetMany(misses.map(({ p }) => p));
         } catch (err) {
           if (policy !== 'offline' || !isMlopsError(err) || err.code !== ErrorCode.UNAVAILABLE) throw err;
-          this.onlineDownUntil = started + OFFLINE_HOLD_MS;
-          // Every read from the offline store, so the result is one consistent (degraded) answer.
-          return this.getOnline({ ...request, entities, onUnavailable: 'offline' }, true);
+          this.onlineDownUntil = performance.now() + OFFLINE_HOLD_MS;
+          // Asked again, every read goes to the offline store (the hold above): one consistent answer.
+          return this.getOnline(request);
         }
         misses.forEach(({ p, i }, j) => {
           const values = fetched[j] as Array<string | null>;
