@@ -19,7 +19,8 @@ export interface RedisKvOptions {
   connectTimeoutMs?: number;
   /**
    * Milliseconds a command may wait for its reply before it fails with UNAVAILABLE: a Redis that
-   * hangs (paused, swapping) must not hang its callers. Default 5000.
+   * hangs (paused, swapping) must not hang its callers. Default 5000. It costs a timer per command:
+   * a 50-field HMGET went from 76 to 78 µs p50 (99.6 to 105 µs in a busier run; 2026-11-30).
    */
   commandTimeoutMs?: number;
 }
