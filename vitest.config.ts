@@ -8,7 +8,12 @@ export default defineConfig({
     pool: 'forks',
     // s3rver, the in-process S3 server of the S3 suites, signs list continuation tokens with DES,
     // which OpenSSL 3 keeps in its legacy provider. Only test workers get it.
-    execArgv: ['--openssl-legacy-provider'],
+    // Strict unhandled rejections: the host contract (the library never leaves one behind).
+    execArgv: ['--openssl-legacy-provider', '--unhandled-rejections=strict'],
+    // Fails a test on an 'error' event no listener hears (test/setup/host-contract.ts).
+    setupFiles: ['test/setup/host-contract.ts'],
+    // Vitest's default, spelled out: an unhandled error or rejection fails the run.
+    dangerouslyIgnoreUnhandledErrors: false,
     reporters: process.env.CI ? ['default', ['json', { outputFile: '.tmp/vitest-results.json' }]] : ['default'],
   },
 });

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 
 const file = process.argv[2] ?? '.tmp/vitest-results.json';
 const report = JSON.parse(readFileSync(file, 'utf8'));
-const tags = ['postgres', 'redis', 's3', 'browser', 'rabbitmq'];
+// [faults]: the fault-injection suite (test/faults/), which needs initdb, pg_ctl and redis-server.
+const tags = ['postgres', 'redis', 's3', 'browser', 'rabbitmq', 'faults'];
 const ran = Object.fromEntries(tags.map((t) => [t, 0]));
 const skipped = [];
 for (const suite of report.testResults ?? []) {

@@ -31,7 +31,7 @@ export {
 // Store contracts: createMlops takes an instance of each as well as a URL.
 export type { SqlDriver, SqlExecutor, SqlDialect, SqlDialectName, SqlValue, SqlRow, ExecResult, Migration, MigrationResult, TransactionOptions } from './adapters/sql/types.js';
 export type { BlobStore, BlobBody, BlobEntry, BlobInfo, BlobListOptions, BlobListPage } from './adapters/blob/types.js';
-export type { KvStore, KvHashWrite, KvHashRead, KvScanPage } from './adapters/kv/types.js';
+export type { KvStore, KvHashWrite, KvHashRead, KvScanPage, KvResetInfo } from './adapters/kv/types.js';
 
 // Governance
 export type { Principal } from './governance/principal.js';

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../core/errors.js';
+import { ErrorCode, FailedPreconditionError, InvalidArgumentError, NotFoundError, isMlopsError } from '../core/errors.js';
 import { SampledGauge } from '../core/metrics.js';
 import type { Principal } from '../governance/index.js';
 import type { Action, Authorizer } from '../governance/index.js';
@@ -11,6 +11,8 @@ import type { KvHashRead } from '../adapters/kv/types.js';
 import type { IngestSource } from '../adapters/ingest/types.js';
 import { materializeView } from './materialize.js';
 import { upgradeOfflineTables } from './offline-layout.js';
+import { readLatestOffline } from './offline-fallback.js';
+import { OnlineRecovery } from './online-recovery.js';
 import { rowBuilder, type RowBuilder } from './row-builder.js';
 import { checkJoinKeyValue, parseRef, parseTimestamp } from './parse.js';
 import { sqlValue, validateRows } from './rows.js';
@@ -28,8 +30,10 @@ import type {
   OnlineRequest,
   OnlineResult,
   OnlineStatus,
+  OnlineUnavailablePolicy,
   PushTarget,
 } from './types.js';
+import { ONLINE_UNAVAILABLE_POLICIES } from './types.js';
 
 const PUSH_TARGETS: readonly PushTarget[] = ['online', 'offline', 'online_and_offline'];
 
@@ -59,6 +63,19 @@ interface OnlinePlan {
   buildStatus: RowBuilder;
 }
 
+/** How long reads with the `offline` policy go straight to the offline store after the online store failed (ms). */
+const OFFLINE_HOLD_MS = 1000;
+
+function checkUnavailablePolicy(policy: unknown): OnlineUnavailablePolicy {
+  if (policy === undefined) return 'fail';
+  if (!ONLINE_UNAVAILABLE_POLICIES.includes(policy as OnlineUnavailablePolicy)) {
+    throw new InvalidArgumentError(`Invalid onUnavailable: ${JSON.stringify(policy)} must be one of ${ONLINE_UNAVAILABLE_POLICIES.join(', ')}`, {
+      details: { field: 'onUnavailable', value: policy },
+    });
+  }
+  return policy as OnlineUnavailablePolicy;
+}
+
 /** Shared by every principal's view of one runtime. */
 /** Online lookups of one view (one per entity and read). */
 export interface OnlineTally {
@@ -82,6 +99,10 @@ export class FeaturesEngine {
   private readonly ingestLagMessages;
   private readonly ingestLagSeconds;
   private readonly ingestDeadLetters;
+  readonly degradedReads;
+  private readonly recovery: OnlineRecovery;
+  /** Until then (performance.now(), not the injectable clock), reads with the `offline` policy skip an online store just found unavailable. */
+  private onlineDownUntil = 0;
 
   constructor(
     readonly ctx: FeaturesContext,
@@ -104,6 +125,12 @@ export class FeaturesEngine {
     this.ingestLagMessages = ctx.metrics.gauge({ name: 'ingest_lag_messages', help: 'Messages in the source stream after the last one written', labelNames: ['view', 'source'] as const });
     this.ingestLagSeconds = ctx.metrics.gauge({ name: 'ingest_lag_seconds', help: 'Seconds between now and the newest message written from the source', labelNames: ['view', 'source'] as const });
     this.ingestDeadLetters = ctx.metrics.gauge({ name: 'ingest_dead_lettered', help: 'Messages the source sent to its dead-letter target since the ingest started', labelNames: ['view', 'source'] as const });
+    this.degradedReads = ctx.metrics.counter({
+      name: 'feature_online_degraded_reads_total',
+      help: 'Online reads answered from the offline store (policy offline) because the online store was unavailable or being refilled, by view',
+      labelNames: ['view'] as const,
+    });
+    this.recovery = new OnlineRecovery(ctx, () => this.defs, () => this.near?.clear());
   }
 
   /** Mirrors an ingest source's progress into gauges until the returned function is called. */
@@ -254,8 +281,12 @@ export class FeaturesEngine {
     }
   }
 
-  /** Stops the scrape-time gauges reading this engine (the host's registry may outlive the runtime). */
+  /**
+   * Stops the scrape-time gauges reading this engine (the host's registry may outlive the runtime) and
+   * the refill of an online store that came back empty, if one is running.
+   */
   close(): void {
+    this.recovery.close();
     for (const g of this.freshnessGauges.values()) g.dispose();
     this.freshnessGauges.clear();
   }
@@ -281,9 +312,23 @@ export class FeaturesEngine {
       }
     }
     const now = this.ctx.clock.now();
+    const policy = checkUnavailablePolicy(request.onUnavailable);
     let results: Array<Array<string | null>>;
-    if (this.near === undefined) {
-      results = await this.ctx.kv.hmgetMany(flat);
+    let degraded = false;
+    if (policy === 'offline' && (this.recovery.restoring || started < this.onlineDownUntil)) {
+      // Refilling after a restart empty (its NOT_FOUNDs would be wrong), or found unavailable a
+      // moment ago (asking again would make every degraded read wait for the failure first).
+      results = await this.readOffline(perView, entities);
+      degraded = true;
+    } else if (this.near === undefined) {
+      try {
+        results = await this.ctx.kv.hmgetMany(flat);
+      } catch (err) {
+        if (policy !== 'offline' || !isMlopsError(err) || err.code !== ErrorCode.UNAVAILABLE) throw err;
+        this.onlineDownUntil = performance.now() + OFFLINE_HOLD_MS;
+        results = await this.readOffline(perView, entities);
+        degraded = true;
+      }
     } else {
       const near = this.near;
       const cachedValues: Array<Array<string | null> | undefined> = flat.map((p) => {
@@ -292,7 +337,15 @@ export class FeaturesEngine {
       });
       const misses = flat.map((p, i) => ({ p, i })).filter(({ i }) => cachedValues[i] === undefined);
       if (misses.length > 0) {
-        const fetched = await this.ctx.kv.hmgetMany(misses.map(({ p }) => p));
+        let fetched: Array<Array<string | null>>;
+        try {
+          fetched = await this.ctx.kv.hmgetMany(misses.map(({ p }) => p));
+        } catch (err) {
+          if (policy !== 'offline' || !isMlopsError(err) || err.code !== ErrorCode.UNAVAILABLE) throw err;
+          this.onlineDownUntil = performance.now() + OFFLINE_HOLD_MS;
+          // Asked again, every read goes to the offline store (the hold above): one consistent answer.
+          return this.getOnline(request);
+        }
         misses.forEach(({ p, i }, j) => {
           const values = fetched[j] as Array<string | null>;
           cachedValues[i] = values;
@@ -337,7 +390,15 @@ export class FeaturesEngine {
       rows[e] = { values: buildValues(values), status: buildStatus(status) as Record<string, OnlineStatus> };
     }
     this.readDuration.observe({ op: 'online' }, (performance.now() - started) / 1000);
-    return { rows };
+    if (!degraded) return { rows };
+    for (const v of views) this.degradedReads.inc({ view: v.name }, entities.length);
+    return { rows, degraded: true };
+  }
+
+  /** The online reads of getOnline, answered from the offline store (see offline-fallback.ts). */
+  private readOffline(perView: OnlinePlan['perView'], entities: OnlineRequest['entities']): Promise<Array<Array<string | null>>> {
+    const entityKeys = entities.map((entity, i) => perView.map(({ keys }) => keys.map((k) => checkJoinKeyValue(entity[k.name], k, `entities[${i}].${k.name}`))));
+    return readLatestOffline(this.ctx.sql, perView, entityKeys);
   }
 
   /** Online reads per view since start: rows found fresh, found too old (ttl), not found. */

@@ -13,7 +13,16 @@ const BATCH = 1000;
  * batch of entities at a time, in entity-key order. After each batch the cursor is stored, so a run
  * that crashed resumes where it stopped; writes are newer-wins, so replaying a batch is harmless.
  */
-export async function materializeView(ctx: FeaturesContext, defs: Definitions, view: FeatureView, start: number, end: number, onProgress: (written: number, total: number) => void): Promise<number> {
+export async function materializeView(
+  ctx: FeaturesContext,
+  defs: Definitions,
+  view: FeatureView,
+  start: number,
+  end: number,
+  onProgress: (written: number, total: number) => void,
+  // false for a restore of an online store that lost its data: the watermark and cursor stay as they are.
+  record = true,
+): Promise<number> {
   const keys = joinKeysOf(view, defs);
   const table = offlineTable(view.name);
   const keyCols = keys.map((k) => q(k.name));
@@ -23,8 +32,8 @@ export async function materializeView(ctx: FeaturesContext, defs: Definitions, v
     [view.name],
   );
   let cursor: SqlValue[] | undefined =
-    state && Number(state.job_start) === start && Number(state.job_end) === end && state.cursor_json ? (JSON.parse(state.cursor_json) as SqlValue[]) : undefined;
-  await ctx.sql.exec(
+    record && state && Number(state.job_start) === start && Number(state.job_end) === end && state.cursor_json ? (JSON.parse(state.cursor_json) as SqlValue[]) : undefined;
+  if (record) await ctx.sql.exec(
     `INSERT INTO features_watermarks (view, watermark, job_start, job_end, cursor_json) VALUES (?, NULL, ?, ?, ?)
      ON CONFLICT (view) DO UPDATE SET job_start = excluded.job_start, job_end = excluded.job_end, cursor_json = excluded.cursor_json`,
     [view.name, start, end, cursor ? JSON.stringify(cursor) : null],
@@ -59,13 +68,13 @@ export async function materializeView(ctx: FeaturesContext, defs: Definitions, v
     await ctx.kv.hsetManyIfNewer(writes, EVENT_TS_FIELD);
     written += rows.length;
     cursor = (rows[rows.length - 1] as unknown[]).slice(0, keys.length) as SqlValue[];
-    await ctx.sql.exec('UPDATE features_watermarks SET cursor_json = ? WHERE view = ?', [JSON.stringify(cursor), view.name]);
+    if (record) await ctx.sql.exec('UPDATE features_watermarks SET cursor_json = ? WHERE view = ?', [JSON.stringify(cursor), view.name]);
     onProgress(written, total);
     if (rows.length < BATCH) break;
   }
   // The watermark only moves forward: a run over an earlier window that finishes last (another process,
   // or a backfill) must not pull it back. The resume cursor is cleared only when it is this run's.
-  await ctx.sql.exec(
+  if (record) await ctx.sql.exec(
     `UPDATE features_watermarks SET watermark = CASE WHEN watermark IS NULL OR watermark < ? THEN ? ELSE watermark END,
        cursor_json = CASE WHEN job_start = ? AND job_end = ? THEN NULL ELSE cursor_json END,
        job_start = CASE WHEN job_start = ? AND job_end = ? THEN NULL ELSE job_start END,

@@ -81,16 +81,27 @@ export type FeatureRow = Record<string, unknown>;
 
 export type OnlineStatus = 'PRESENT' | 'NOT_FOUND' | 'OUTSIDE_MAX_AGE';
 
+/**
+ * What a read does when the online store is unavailable: `fail` with UNAVAILABLE (the default), or
+ * read the newest value per entity from the offline store (`offline`; slower, marked `degraded`).
+ */
+export type OnlineUnavailablePolicy = 'fail' | 'offline';
+export const ONLINE_UNAVAILABLE_POLICIES: readonly OnlineUnavailablePolicy[] = ['fail', 'offline'];
+
 export interface OnlineRequest {
   /** Feature refs `view:feature`; or name a feature service instead. */
   features?: string[];
   featureService?: string;
   /** One object of join key values per entity. */
   entities: Array<Record<string, unknown>>;
+  /** When the online store is unavailable (or being refilled after a restart). Default `fail`. */
+  onUnavailable?: OnlineUnavailablePolicy;
 }
 
 export interface OnlineResult {
   rows: Array<{ values: Record<string, unknown>; status: Record<string, OnlineStatus> }>;
+  /** True when the values came from the offline store because the online store was unavailable. */
+  degraded?: boolean;
 }
 
 export interface HistoricalRequest {

@@ -23,6 +23,7 @@ import type { MetricsRegistry } from '../core/metrics.js';
 import type { FeaturesEngine } from '../features/index.js';
 import type { ModelSignature } from '../registry/index.js';
 import type { ControlLoadOptions } from '../controls/index.js';
+import { ONLINE_UNAVAILABLE_POLICIES, type OnlineUnavailablePolicy } from '../features/index.js';
 
 /** The trading controls' part in load (src/controls): checks the control options, then arms the model. */
 export interface ServingControls {
@@ -67,6 +68,11 @@ export interface FeatureJoinOptions {
   /** What a missing or stale value does: refuse the request (default), use `defaults`, or the last value this process read. */
   missing?: 'reject' | 'default' | 'last-known';
   defaults?: Record<string, number>;
+  /**
+   * When the online store is unavailable: `fail` the request with UNAVAILABLE (default), or read the
+   * features from the offline store (`offline`; counted in feature_online_degraded_reads_total).
+   */
+  onUnavailable?: OnlineUnavailablePolicy;
 }
 
 export type ModelSourceRef = string | { file: string } | { bytes: Uint8Array; name?: string };
@@ -246,6 +252,9 @@ export class Serving {
 function checkJoinOptions(options: FeatureJoinOptions): void {
   const policy = options.missing ?? 'reject';
   if (!['reject', 'default', 'last-known'].includes(policy)) throw new InvalidArgumentError(`Invalid features.missing: ${JSON.stringify(policy)} must be reject, default or last-known`);
+  if (options.onUnavailable !== undefined && !ONLINE_UNAVAILABLE_POLICIES.includes(options.onUnavailable)) {
+    throw new InvalidArgumentError(`Invalid features.onUnavailable: ${JSON.stringify(options.onUnavailable)} must be one of ${ONLINE_UNAVAILABLE_POLICIES.join(', ')}`);
+  }
   if (options.service === undefined && !(Array.isArray(options.refs) && options.refs.length > 0)) {
     throw new InvalidArgumentError('Invalid features: give service or refs');
   }
@@ -280,7 +289,8 @@ function featureJoiner(features: FeaturesEngine, options: FeatureJoinOptions, or
   const lastKnown = new LRUCache<string, number>({ max: LAST_KNOWN_MAX, ttlResolution: 0, perf: { now: () => features.ctx.clock.now() } });
   const ttlOf = (ref: string): number => features.definitions.views.get(ref.slice(0, ref.indexOf(':')))?.ttlMs ?? 0;
   return async (entities) => {
-    const request = options.service !== undefined ? { featureService: options.service, entities } : { features: options.refs as string[], entities };
+    const onUnavailable = options.onUnavailable ?? 'fail';
+    const request = options.service !== undefined ? { featureService: options.service, entities, onUnavailable } : { features: options.refs as string[], entities, onUnavailable };
     const { rows } = await features.getOnline(request);
     return rows.map((row, i) =>
       // With column names, values go in the model's column order; else in the features' order.

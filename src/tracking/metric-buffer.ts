@@ -17,6 +17,7 @@ export interface BufferOptions {
 export class MetricBuffer {
   private pending: NormalizedMetric[] = [];
   private inflight: Promise<void> = Promise.resolve();
+  private waiting: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastError: unknown;
   private fullPending = false;
@@ -46,20 +47,33 @@ export class MetricBuffer {
     return this.pending.length;
   }
 
-  /** Queues points; resolves at once unless the queue is past its high-water mark. */
+  /**
+   * Queues points; resolves at once unless the queue is past its high-water mark. Points are queued
+   * only when add() resolves: past the mark with a store that cannot take a batch, add() rejects
+   * with the store's error (UNAVAILABLE) and queues nothing, so memory stays bounded however long
+   * the store is down.
+   */
   async add(points: NormalizedMetric[]): Promise<void> {
+    if (this.pending.length >= this.highWater) await this.flushFull();
     for (const p of points) this.pending.push(p);
     if (this.pending.length >= this.maxItems) {
-      const flushing = this.flushFull();
+      const flushing = this.flushFull().catch(() => undefined);
       if (this.pending.length >= this.highWater) await flushing;
-      else flushing.catch(() => undefined);
     }
   }
 
   /** Writes everything queued so far; rejects with the store's error if a write failed. */
   flush(): Promise<void> {
-    this.inflight = this.inflight.catch(() => undefined).then(() => this.drain(1));
-    return this.inflight;
+    // One flush waiting behind the one in flight is enough (it writes what is queued when it starts).
+    // Chaining one per timer tick grew without bound whenever a write took longer than the interval,
+    // as every write does while the store is down and its connection retries run.
+    this.waiting ??= this.inflight = this.inflight
+      .catch(() => undefined)
+      .then(() => {
+        this.waiting = undefined;
+        return this.drain(1);
+      });
+    return this.waiting;
   }
 
   /**

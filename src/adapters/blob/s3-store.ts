@@ -256,7 +256,15 @@ class S3BlobStore implements BlobStore {
     }
     if (name === 'NoSuchBucket') return new FailedPreconditionError(`S3 bucket ${this.bucket} does not exist`, { cause: err });
     const code = String((err as { code?: unknown }).code ?? '');
-    if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || (status !== undefined && status >= 500)) {
+    // Socket failures, the SDK's own timeouts, throttling and 5xx: the service, not the request, failed.
+    if (
+      /^E(CONNREFUSED|CONNRESET|CONNABORTED|TIMEDOUT|PIPE|HOSTUNREACH|NETUNREACH|AI_AGAIN)$/.test(code) ||
+      name === 'TimeoutError' ||
+      name === 'RequestTimeout' ||
+      name === 'SlowDown' ||
+      status === 429 ||
+      (status !== undefined && status >= 500)
+    ) {
       return new UnavailableError(`S3 unavailable for ${JSON.stringify(key)}: ${(err as Error).message}`, { cause: err });
     }
     return toMlopsError(err, `S3 request for ${JSON.stringify(key)}`);

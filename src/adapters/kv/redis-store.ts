@@ -4,7 +4,7 @@ import { checkFields, checkKey, checkOrderedWrites, checkScanCount, checkTtl, ch
 import type { RedisLike, RedisPipeline, RedisPipelineResult } from './redis-types.js';
 import { RedisSignalTransport } from './redis-signal.js';
 import type { SignalTransport } from '../../core/change-signal.js';
-import type { KvHashRead, KvHashWrite, KvOrderedWrite, KvScanPage, KvStore } from './types.js';
+import type { KvHashRead, KvHashWrite, KvOrderedWrite, KvResetInfo, KvScanPage, KvStore } from './types.js';
 
 export interface RedisKvOptions {
   /** `redis://host:6379/0`; a `prefix` query parameter sets the namespace. */
@@ -19,6 +19,12 @@ export interface RedisKvOptions {
   prefix?: string;
   /** Milliseconds to wait for the first connection. Default 5000. */
   connectTimeoutMs?: number;
+  /**
+   * Milliseconds a command may wait for its reply before it fails with UNAVAILABLE: a Redis that
+   * hangs (paused, swapping) must not hang its callers. Default 5000. It costs a timer per command:
+   * a 50-field HMGET went from 76 to 78 µs p50 (99.6 to 105 µs in a busier run; 2026-11-30).
+   */
+  commandTimeoutMs?: number;
 }
 
 /** Hides a password in a URL before it goes into a message. */
@@ -58,7 +64,12 @@ export async function openRedisKvStore(options: RedisKvOptions): Promise<KvStore
     client = new Redis(split.url, {
       lazyConnect: true,
       connectTimeout: options.connectTimeoutMs ?? 5000,
+      commandTimeout: options.commandTimeoutMs ?? 5000,
+      // A command waits for at most 3 reconnection attempts, then fails with UNAVAILABLE ...
       maxRetriesPerRequest: 3,
+      // ... and attempts come at most 250 ms apart (ioredis's default grows to 2 s), so a caller fails
+      // within about a second of an outage and service resumes within 250 ms of Redis returning.
+      retryStrategy: (times: number) => Math.min(times * 50, 250),
     });
     // ioredis reconnects on its own and reports each failed attempt as an 'error' event; commands
     // that fail meanwhile reject with their own error, so the event needs no handling beyond this.
@@ -72,8 +83,21 @@ export async function openRedisKvStore(options: RedisKvOptions): Promise<KvStore
       });
     }
   }
-  return new RedisKvStore(client, owned, prefix ?? 'mlops:');
+  const store = new RedisKvStore(client, owned, prefix ?? 'mlops:');
+  try {
+    await store.writeMarker();
+  } catch (err) {
+    if (owned) client.disconnect();
+    throw err;
+  }
+  return store;
 }
+
+/**
+ * Written at open under the store's prefix and looked for after every reconnection: a Redis that
+ * restarted without persistence comes back without it, and the store reports a reset.
+ */
+export const MARKER_KEY = '__mlops:marker';
 
 /**
  * Compare-and-set per key, atomic on the server: writes the fields (ARGV[6..]) only when the stored
@@ -107,10 +131,18 @@ function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
 
+/**
+ * Failures of the connection or of a server that cannot serve now (loading its dataset, a cluster
+ * without quorum, a replica that became read-only): the caller sees UNAVAILABLE.
+ */
+const UNAVAILABLE_MESSAGES =
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|Connection is closed|MaxRetriesPerRequest|max retries per request|Stream isn't writeable|Command timed out|^LOADING|^MASTERDOWN|^CLUSTERDOWN|^TRYAGAIN|^READONLY|Failed to refresh slots cache|None of startup nodes is available/i;
+
 function mapRedisError(err: unknown, what: string): MlopsError {
   if (err instanceof MlopsError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  if (/ECONNREFUSED|ECONNRESET|Connection is closed|MaxRetriesPerRequest|ETIMEDOUT/i.test(message)) {
+  const code = String((err as { code?: unknown } | null)?.code ?? '');
+  if (UNAVAILABLE_MESSAGES.test(message) || /^E(CONN|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH)/.test(code)) {
     return new UnavailableError(`Redis unavailable during ${what}: ${message}`, { cause: err });
   }
   return toMlopsError(err, `Redis ${what}`);
@@ -147,6 +179,49 @@ class RedisKvStore implements KvStore {
     private readonly prefix: string,
   ) {
     this.cluster = client.isCluster === true;
+  }
+
+  private readonly resetListeners = new Set<(info: KvResetInfo) => void>();
+  private readonly onReady = (): void => void this.checkMarker();
+  private watching = false;
+
+  /**
+   * Writes the marker and starts looking for it after each reconnection. On a cluster the marker
+   * would sit on one node only, so a cluster is not watched.
+   */
+  async writeMarker(): Promise<void> {
+    if (this.cluster || this.client.on === undefined) return;
+    try {
+      await this.call('open', () => this.client.set(this.prefix + MARKER_KEY, new Date().toISOString()));
+    } catch (err) {
+      // A server that is down fails the open; one that refuses the write (an ACL) is used unwatched.
+      if ((err as MlopsError).code === 'UNAVAILABLE') throw err;
+      return;
+    }
+    this.client.on('ready', this.onReady);
+    this.watching = true;
+  }
+
+  private async checkMarker(): Promise<void> {
+    try {
+      if ((await this.client.exists(this.prefix + MARKER_KEY)) === 1) return;
+      await this.client.set(this.prefix + MARKER_KEY, new Date().toISOString());
+    } catch {
+      // The connection dropped again: the next 'ready' looks again.
+      return;
+    }
+    for (const listener of this.resetListeners) {
+      try {
+        listener({ reason: 'marker key missing after reconnect: Redis restarted without its data' });
+      } catch {
+        // A listener's failure is its own; the others still hear of the reset.
+      }
+    }
+  }
+
+  onReset(listener: (info: KvResetInfo) => void): () => void {
+    this.resetListeners.add(listener);
+    return () => this.resetListeners.delete(listener);
   }
 
   /**
@@ -312,6 +387,9 @@ class RedisKvStore implements KvStore {
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.signals].map((t) => t.close()));
+    if (this.watching) this.client.off?.('ready', this.onReady);
+    this.watching = false;
+    this.resetListeners.clear();
     if (!this.owned) return;
     try {
       await this.client.quit();

@@ -18,6 +18,7 @@ export interface RedisStreamClient {
   xack(stream: string, group: string, ...ids: string[]): Promise<number>;
   quit(): Promise<unknown>;
   disconnect(): void;
+  on?(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 export interface RedisStreamSourceOptions {
@@ -49,6 +50,9 @@ export async function* redisStreamSource(options: RedisStreamSourceOptions): Asy
     const ioredis = await importOptional(() => import('ioredis'), 'ioredis', 'The Redis Streams source');
     const Redis = pickExport<new (url: string, opts: Record<string, unknown>) => RedisStreamClient>(ioredis, 'Redis');
     client = new Redis(options.url, { maxRetriesPerRequest: 3 });
+    // ioredis reports each failed reconnection as an 'error' event; the read in progress rejects on
+    // its own, so the event needs no handling beyond being heard.
+    client.on?.('error', () => undefined);
   }
   const { stream, group, consumer } = options;
   try {

@@ -17,12 +17,16 @@ export interface RedisLike {
   pexpire(key: string, ms: number): Promise<number>;
   pttl(key: string): Promise<number>;
   del(...keys: string[]): Promise<number>;
+  set(key: string, value: string): Promise<unknown>;
+  exists(key: string): Promise<number>;
   scan(cursor: string, matchToken: 'MATCH', pattern: string, countToken: 'COUNT', count: number): Promise<[string, string[]]>;
   connect?(): Promise<void>;
   quit(): Promise<unknown>;
   disconnect(): void;
   status?: string;
-  on?(event: 'error', listener: (err: Error) => void): unknown;
+  /** 'error' for each failed (re)connection attempt; 'ready' each time a connection is usable again. */
+  on?(event: 'error' | 'ready', listener: (err?: Error) => void): unknown;
+  off?(event: 'error' | 'ready', listener: (err?: Error) => void): unknown;
   /** True for an ioredis `Cluster`. */
   isCluster?: boolean;
   /** An ioredis `Cluster`'s master nodes (SCAN runs on each). */

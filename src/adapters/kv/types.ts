@@ -31,6 +31,12 @@ export interface KvScanPage {
   nextCursor?: string;
 }
 
+/** What a store that came back empty reports. */
+export interface KvResetInfo {
+  /** How it was noticed, for logs: e.g. "marker key missing after reconnect". */
+  reason: string;
+}
+
 /**
  * The contract every online store implements: a hash of string fields per key, read and written in
  * one round trip for many keys. Keys are given without the store's namespace prefix.
@@ -69,5 +75,12 @@ export interface KvStore {
    * call; its owner closes it, and the store closes any left when it closes.
    */
   signalTransport?(): SignalTransport | undefined;
+
+  /**
+   * For stores that can lose their data while this process runs (a Redis restarted without
+   * persistence): calls `listener` each time the store notices it came back empty. Returns a
+   * function that removes the listener. Stores that cannot lose data leave it out.
+   */
+  onReset?(listener: (info: KvResetInfo) => void): () => void;
   close(): Promise<void>;
 }

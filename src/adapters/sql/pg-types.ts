@@ -17,6 +17,9 @@ export interface PgQueryConfig {
 export interface PgPoolClient {
   query(config: PgQueryConfig | string, values?: unknown[]): Promise<PgQueryResult>;
   release(err?: Error | boolean): void;
+  /** pg's Client is an EventEmitter: a socket that dies while checked out emits 'error' on it. */
+  on?(event: 'error', listener: (err: Error) => void): unknown;
+  removeListener?(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 export interface PgPool {

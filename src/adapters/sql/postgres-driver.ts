@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { InvalidArgumentError, UnavailableError } from '../../core/errors.js';
 import { importOptional, pickExport } from '../../core/optional-import.js';
-import { backoff, errorCode, isRetryablePg, mapSqlError } from './errors.js';
+import { backoff, errorCode, isConnectionError, isNotSent, isRetryablePg, mapSqlError } from './errors.js';
 import { applyMigrationsLocked, validateMigrations } from './migrations.js';
 import { PostgresSignalTransport, type ListenerConnector, type ListeningClient } from './postgres-signal.js';
 import type { SignalTransport } from '../../core/change-signal.js';
@@ -30,6 +30,11 @@ export interface PostgresOptions {
   schema?: string;
   /** Largest number of connections in a pool this driver creates. Default 10. */
   max?: number;
+  /**
+   * How long a caller waits for a connection (a new one, or a free one of a busy pool) before it gets
+   * UNAVAILABLE (ms). Default 5000. pg's own default waits for ever.
+   */
+  connectTimeoutMs?: number;
   clock?: Clock;
   /**
    * Called before a transaction is rerun after a deadlock (`40P01`) or serialization failure
@@ -52,6 +57,13 @@ export const postgresDialect: SqlDialect = {
 };
 
 const INT8_OID = 20;
+
+/**
+ * Connection-level failures are retried this many times, with backoff from 50 ms (under 1 s in all),
+ * when sending again cannot apply a write twice; then the caller gets UNAVAILABLE.
+ */
+const CONNECTION_RETRIES = 3;
+const CONNECTION_BACKOFF_MS = 50;
 
 function bindable(params: readonly SqlValue[]): unknown[] {
   return params.map((v) => {
@@ -93,6 +105,9 @@ export async function openPostgres(options: PostgresOptions): Promise<SqlDriver>
     pool = new Pool({
       connectionString: split.url,
       max: options.max ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      // TCP keep-alive notices a server that vanished without closing the socket (a dead host).
+      keepAlive: true,
       ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
       // BIGINT columns hold epoch milliseconds and counters: read them as numbers, not strings.
       types: {
@@ -196,19 +211,33 @@ class PostgresDriver implements SqlDriver {
     if (!/^BEGIN( ISOLATION LEVEL (READ COMMITTED|REPEATABLE READ|SERIALIZABLE))?$/.test(begin)) {
       throw new InvalidArgumentError(`Invalid isolation: ${JSON.stringify(options.isolation)}`);
     }
+    let lost = 0;
     for (let attempt = 0; ; attempt++) {
       let client: PgPoolClient;
       try {
         client = await this.pool.connect();
       } catch (err) {
+        if (isNotSent(err) && lost < CONNECTION_RETRIES) {
+          await backoff(lost++, CONNECTION_BACKOFF_MS);
+          continue;
+        }
         throw mapSqlError(err, 'connect');
       }
+      // pg-pool drops its own 'error' listener while a client is checked out: without this one, a
+      // server that goes away mid-transaction emits an unhandled 'error' and takes the host down.
+      let dropped: Error | undefined;
+      const onError = (err: Error): void => {
+        dropped = err;
+      };
+      client.on?.('error', onError);
       let live = true;
+      let committing = false;
       let broken: Error | undefined;
       try {
         await client.query(begin);
         const tx = this.executorFor(client, () => live);
         const result = await fn(tx);
+        committing = true;
         await client.query('COMMIT');
         return result;
       } catch (err) {
@@ -222,10 +251,26 @@ class PostgresDriver implements SqlDriver {
           await backoff(attempt);
           continue;
         }
+        if (isConnectionError(err) || (dropped !== undefined && err instanceof UnavailableError)) {
+          // Before COMMIT the server rolled the transaction back: running it again is safe.
+          if ((!committing || options.idempotent === true) && lost < CONNECTION_RETRIES) {
+            await backoff(lost++, CONNECTION_BACKOFF_MS);
+            continue;
+          }
+          const mapped = mapSqlError(dropped ?? err, committing ? 'COMMIT' : 'transaction');
+          if (committing) {
+            throw new UnavailableError(`${mapped.message} (the connection was lost during COMMIT: the outcome is unknown)`, {
+              cause: (mapped.cause ?? err) as Error,
+              details: { ...mapped.details, outcome: 'unknown' },
+            });
+          }
+          throw mapped;
+        }
         throw mapSqlError(err, 'transaction');
       } finally {
         live = false;
-        client.release(broken);
+        client.removeListener?.('error', onError);
+        client.release(broken ?? dropped);
       }
     }
   }
@@ -236,7 +281,7 @@ class PostgresDriver implements SqlDriver {
       // One migrator per schema at a time, across processes; released at commit.
       await tx.query('SELECT pg_advisory_xact_lock(hashtext(?))', [`mlops_migrate:${this.schema}`]);
       return applyMigrationsLocked(tx, module, sorted, this.clock.now());
-    });
+    }, { idempotent: true });
   }
 
   signalTransport(): SignalTransport {
@@ -274,10 +319,18 @@ class PostgresDriver implements SqlDriver {
     name?: string,
     arrays = false,
   ): Promise<PgQueryResult> {
-    try {
-      return await target.query({ text: this.text(sql), values: bindable(params), ...(name ? { name } : {}), ...(arrays ? { rowMode: 'array' } : {}) });
-    } catch (err) {
-      throw mapSqlError(err, sql);
+    const config = { text: this.text(sql), values: bindable(params), ...(name ? { name } : {}), ...(arrays ? { rowMode: 'array' as const } : {}) };
+    for (let lost = 0; ; lost++) {
+      try {
+        return await target.query(config);
+      } catch (err) {
+        // On the pool, a statement whose connection could not even be opened was never sent: try again.
+        if (target === this.pool && isNotSent(err) && lost < CONNECTION_RETRIES) {
+          await backoff(lost, CONNECTION_BACKOFF_MS);
+          continue;
+        }
+        throw mapSqlError(err, sql);
+      }
     }
   }
 

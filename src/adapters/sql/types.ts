@@ -77,6 +77,13 @@ export interface TransactionOptions {
   retries?: number;
   /** PostgreSQL isolation level. Default 'read committed'. */
   isolation?: 'read committed' | 'repeatable read' | 'serializable';
+  /**
+   * Running `fn` twice leaves the same state as once (it writes by key). A connection lost while
+   * COMMIT was in flight leaves the outcome unknown: only an idempotent transaction is then run
+   * again; others fail fast with UNAVAILABLE (`details.outcome: 'unknown'`). A connection lost
+   * before COMMIT is always retried, a few times with backoff. Default false.
+   */
+  idempotent?: boolean;
 }
 
 /** One schema change. `up` may hold several statements; it runs in one transaction. */
