@@ -132,6 +132,7 @@ class LocalBlobStore implements BlobStore {
     const slash = prefix.lastIndexOf('/');
     const startDir = slash === -1 ? '' : prefix.slice(0, slash);
     const all: BlobEntry[] = [];
+    await this.checkListRoot(startDir, prefix);
     await this.walk(startDir, prefix, all);
     all.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const from = after === undefined ? 0 : all.findIndex((e) => e.key > after);
@@ -236,6 +237,24 @@ class LocalBlobStore implements BlobStore {
     if (err instanceof MlopsError) return err;
     if (isCode(err, 'ENOENT', 'ENOTDIR')) return new NotFoundError(`Blob ${JSON.stringify(key)} not found`, { cause: err });
     return toMlopsError(err, `Reading blob ${JSON.stringify(key)}`);
+  }
+
+  /**
+   * The walk below skips links it meets (a Dirent of a link is neither file nor folder), but the
+   * folder it starts from is opened by path, so a link there or above it would list what it points
+   * at (`<run>/artifacts/<link to /etc>` listed /etc). Refused like reads and writes through links.
+   */
+  private async checkListRoot(dirKey: string, prefix: string): Promise<void> {
+    if (dirKey === '') return;
+    let real: string;
+    try {
+      real = await realpath(join(this.root, ...dirKey.split('/')));
+    } catch {
+      return; // nothing there: an empty listing
+    }
+    if (real !== this.root && !this.inside(real)) {
+      throw new InvalidArgumentError(`Invalid prefix: ${JSON.stringify(prefix)} leads outside the store through a link`);
+    }
   }
 
   private async walk(dirKey: string, prefix: string, out: BlobEntry[]): Promise<void> {
