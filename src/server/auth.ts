@@ -2,11 +2,21 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { InvalidArgumentError } from '../core/errors.js';
 import { parsePrincipal, type Principal } from '../governance/principal.js';
 import { HttpError } from './http-errors.js';
+import type { RateLimitOptions } from './rate-limit.js';
 
 export interface AuthOptions {
   /** API key (or bearer token) -> the principal it acts as. Keys must be at least 16 characters. */
   apiKeys: Record<string, Principal>;
+  /**
+   * Failed authentications allowed per client address: `burst` at once, refilled at `perSecond`.
+   * Past it, that address gets 429 (with Retry-After) before its key is even checked, so guessing
+   * keys is throttled. Default { perSecond: 1, burst: 10 }; false turns it off.
+   */
+  failures?: RateLimitOptions | false;
 }
+
+/** 10 wrong keys at once, then one a second: plenty for a mistyped key, useless for guessing. */
+export const DEFAULT_AUTH_FAILURES: RateLimitOptions = { perSecond: 1, burst: 10 };
 
 interface KeyEntry {
   digest: Buffer;
