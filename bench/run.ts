@@ -12,8 +12,9 @@ import { monitoringSuite } from './suites/monitoring.js';
 import { servingSuite } from './suites/serving.js';
 import { serverSuite } from './suites/server.js';
 import { dashboardSuite } from './suites/dashboard.js';
+import { hostImpactSuite } from './suites/host-impact.js';
 
-const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite, featuresSuite, monitoringSuite, servingSuite, serverSuite, dashboardSuite];
+const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite, featuresSuite, monitoringSuite, servingSuite, serverSuite, dashboardSuite, hostImpactSuite];
 
 const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../core/errors.js';
+import { hostSlicer } from '../core/time-slice.js';
 import { LIMITS } from './limits.js';
 import type { NormalizedMetric, RunWriter } from './run-writes.js';
 
@@ -48,6 +49,9 @@ export class MetricBuffer {
 
   /** Queues points; resolves at once unless the queue is past its high-water mark. */
   async add(points: NormalizedMetric[]): Promise<void> {
+    // Adding touches no I/O: a training loop awaiting only this would hold the host's event loop
+    // until the high-water mark, so each add checks the host's time slice (free while budget remains).
+    await hostSlicer.yield();
     for (const p of points) this.pending.push(p);
     if (this.pending.length >= this.maxItems) {
       const flushing = this.flushFull();
