@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../../core/clock.js';
 import { hostSlicer } from '../../core/time-slice.js';
 import { AsyncMutex } from './async-mutex.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { LockWaiters } from './sqlite-lock-waiters.js';
 import { backoff, errorCode, isBusy, mapSqlError } from './errors.js';
 import { applyMigrationsLocked, validateMigrations } from './migrations.js';
 import { checkInsertShape } from './sql-text.js';
@@ -132,7 +133,8 @@ export async function openSqlite(options: SqliteOptions): Promise<SqlDriver> {
       },
     });
   }
-  return new SqliteDriver(db, options.clock ?? systemClock, Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000)), checkpointer);
+  const waiters = options.path === ':memory:' ? undefined : new LockWaiters(options.path);
+  return new SqliteDriver(db, options.clock ?? systemClock, Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000)), checkpointer, waiters);
 }
 
 /**
@@ -141,9 +143,12 @@ export async function openSqlite(options: SqliteOptions): Promise<SqlDriver> {
  */
 const CHUNK_ROWS = 250;
 
-/** Backoff for a lock held by another process: short first waits, since most write transactions here last 1-5 ms. */
+/**
+ * Backoff for a lock held by another process: short waits throughout, since most write transactions
+ * here last 1-5 ms and a holder that sees this process waiting pauses briefly for it (LockWaiters).
+ */
 function lockBackoff(attempt: number): Promise<void> {
-  const ms = Math.min(50, 1 * 2 ** attempt) * (0.5 + Math.random());
+  const ms = Math.min(2, 2 ** attempt) * (0.5 + Math.random());
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
@@ -160,6 +165,7 @@ class SqliteDriver implements SqlDriver {
     private readonly clock: Clock,
     private readonly busyTimeoutMs: number,
     private readonly checkpointer: Checkpointer | undefined,
+    private readonly waiters: LockWaiters | undefined,
   ) {}
 
   query<T = SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -199,6 +205,8 @@ class SqliteDriver implements SqlDriver {
     return this.mutex.run(async () => {
       for (let attempt = 0; ; attempt++) {
         await hostSlicer.yield();
+        // Another process waits for the write lock: let it have a turn before taking it again.
+        if (this.waiters?.shouldDefer()) await this.waiters.deferToOthers();
         const tx = this.executorFor();
         try {
           await this.lockWait(() => this.prepare('BEGIN IMMEDIATE').run());
@@ -234,6 +242,7 @@ class SqliteDriver implements SqlDriver {
     if (this.closed) return;
     await this.mutex.run(async () => {
       this.closed = true;
+      this.waiters?.close();
       await this.checkpointer?.close();
       this.statements.clear();
       this.arrayStatements.clear();
@@ -276,15 +285,20 @@ class SqliteDriver implements SqlDriver {
       if (!isBusy(errorCode(err)) || this.busyTimeoutMs === 0) throw err;
     }
     const deadline = performance.now() + this.busyTimeoutMs;
+    this.waiters?.mark();
     return (async () => {
-      for (let attempt = 0; ; attempt++) {
-        await lockBackoff(attempt);
-        this.assertOpen();
-        try {
-          return fn();
-        } catch (err) {
-          if (!isBusy(errorCode(err)) || performance.now() >= deadline) throw err;
+      try {
+        for (let attempt = 0; ; attempt++) {
+          await lockBackoff(attempt);
+          this.assertOpen();
+          try {
+            return fn();
+          } catch (err) {
+            if (!isBusy(errorCode(err)) || performance.now() >= deadline) throw err;
+          }
         }
+      } finally {
+        this.waiters?.unmark();
       }
     })();
   }
