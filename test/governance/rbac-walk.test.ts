@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMlops, type Mlops } from '../../src/index.js';
-import { tempDir } from '../helpers/services.js';
+import { describe, expect, it } from 'vitest';
+import { useEmbeddedRuntime } from '../helpers/embedded-runtime.js';
 
 /**
  * Every public method of every facade checks RBAC. The facades and their methods are found by
@@ -23,20 +22,10 @@ async function outcome(call: () => unknown): Promise<unknown> {
 }
 
 describe('RBAC on every facade method', () => {
-  let ml: Mlops;
-  let remove: () => Promise<void>;
-  beforeAll(async () => {
-    const dir = await tempDir();
-    remove = dir.remove;
-    ml = await createMlops({ dir: dir.path, env: {} });
-  });
-  afterAll(async () => {
-    await ml.close();
-    await remove();
-  });
+  const runtime = useEmbeddedRuntime();
 
   it('answers PERMISSION_DENIED to a principal with no roles on every public method of every facade', async () => {
-    const nobody = ml.as(NOBODY);
+    const nobody = runtime.ml.as(NOBODY);
     const facades: Array<[string, object]> = [];
     for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(Object.getPrototypeOf(nobody) as object))) {
       if (descriptor.get === undefined) continue;
