@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Principal } from '../governance/principal.js';
 import type { Mlops } from '../runtime.js';
-import { ApiKeyAuthenticator, DEFAULT_AUTH_FAILURES, type AuthOptions } from './auth.js';
+import { ApiKeyAuthenticator, DEFAULT_AUTH_FAILURES, presentedKey, type AuthOptions } from './auth.js';
 import { HttpError, toHttpFailure } from './http-errors.js';
 import { registerArtifactRoutes } from './mlflow/artifact-routes.js';
 import { registerDashboardApi } from './dashboard-api.js';
@@ -138,12 +138,14 @@ export async function createServer(ml: Mlops, options: ServerOptions = {}): Prom
     if (isPublic(path)) return;
     let caller: string;
     if (auth !== undefined) {
-      failures?.check(req.ip, 'failed authentications');
+      // Only a presented key can be a guess: keyless requests are neither counted nor throttled.
+      const guessing = failures !== undefined && presentedKey(req.headers) !== undefined;
+      if (guessing) failures.check(req.ip, 'failed authentications');
       let principal: Principal;
       try {
         principal = auth.authenticate(req.headers);
       } catch (err) {
-        failures?.charge(req.ip);
+        if (guessing) failures.charge(req.ip);
         throw err;
       }
       req.ml = viewOf(principal);

@@ -111,6 +111,8 @@ describe('server security: API keys, RBAC, rate limits, body limits, TLS, CORS',
       const right = await httpClient(guarded.url, { 'x-api-key': KEYS.viewer })('GET', `${API}/experiments/search`);
       expect(right).toMatchObject({ status: 429, body: { error_code: 'REQUEST_LIMIT_EXCEEDED', message: expect.stringContaining('failed authentications') } });
       expect(Number(right.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      // A request without a key guesses nothing: still 401, and never counted (a dashboard before sign-in).
+      expect((await guesser('GET', `${API}/experiments/search`)).status).toBe(401);
     } finally {
       await guarded.close();
     }
