@@ -12,7 +12,7 @@ import { MetricHistory } from './metric-history.js';
 import { RunHandle, type RunOperations } from './run-handle.js';
 import { RunSearch } from './run-search.js';
 import { RunStore, checkRunId, type CreateRunInput, type UpdateRunInput } from './run-store.js';
-import { RunWriter, normalizeMetric, type BatchInput, type MetricInput, type NormalizedMetric } from './run-writes.js';
+import { RunWriter, normalizeMetric, type BatchInput } from './run-writes.js';
 import { TRACKING_MODULE, trackingMigrations } from './schema.js';
 import type {
   ArtifactEntry,
