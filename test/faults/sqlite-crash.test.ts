@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createMlops } from '../../src/index.js';
-import { finished, spawnTs } from '../helpers/child.js';
+import { finished, onStdoutLines, spawnTs } from '../helpers/child.js';
 import { tempDir } from '../helpers/services.js';
 
 const KILLS = 10;
@@ -22,26 +22,20 @@ async function writeThenKill(dir: string, acks: Acks, target: number): Promise<v
   const done = finished(child);
   let seen = 0;
   await new Promise<void>((resolve) => {
-    let buffer = '';
     const giveUp = setTimeout(resolve, 60_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) {
-        const [kind, what, a, b] = line.split(' ');
-        if (kind === 'run') acks.runId = what;
-        if (kind !== 'ack') continue;
-        if (what === 'version') acks.versions.set(Number(a), String(b));
-        else acks.batches.push(Number(a));
-        if (++seen === target) {
-          clearTimeout(giveUp);
-          // Kill at a moment unrelated to the acknowledgement: usually mid-registration or mid-batch.
-          setTimeout(() => {
-            child.kill('SIGKILL');
-            resolve();
-          }, 2 + Math.random() * 40);
-        }
+    onStdoutLines(child, (line) => {
+      const [kind, what, a, b] = line.split(' ');
+      if (kind === 'run') acks.runId = what;
+      if (kind !== 'ack') return;
+      if (what === 'version') acks.versions.set(Number(a), String(b));
+      else acks.batches.push(Number(a));
+      if (++seen === target) {
+        clearTimeout(giveUp);
+        // Kill at a moment unrelated to the acknowledgement: usually mid-registration or mid-batch.
+        setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve();
+        }, 2 + Math.random() * 40);
       }
     });
   });
