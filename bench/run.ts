@@ -16,8 +16,9 @@ import { ingestSuite } from './suites/ingest.js';
 import { tracingSuite } from './suites/tracing.js';
 import { controlsSuite } from './suites/controls.js';
 import { fleetSuite } from './suites/fleet.js';
+import { hostImpactSuite } from './suites/host-impact.js';
 
-const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite, featuresSuite, monitoringSuite, servingSuite, serverSuite, dashboardSuite, ingestSuite, tracingSuite, controlsSuite, fleetSuite];
+const suites: BenchSuite[] = [adaptersSuite, trackingSuite, registrySuite, featuresSuite, monitoringSuite, servingSuite, serverSuite, dashboardSuite, ingestSuite, tracingSuite, controlsSuite, fleetSuite, hostImpactSuite];
 
 const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

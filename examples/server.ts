@@ -15,7 +15,8 @@ const SERVICE_KEY = 'svc-key-please-rotate-0001';
 const ml = await createMlops();
 const server = await createServer(ml, {
   port: 0, // any free port; 5000 is MLflow's default
-  auth: { apiKeys: { [SERVICE_KEY]: { id: 'svc-trainer', roles: ['data-scientist'] } } },
+  // failures: wrong keys allowed per client address (default 10 at once, then 1 a second), then 429.
+  auth: { apiKeys: { [SERVICE_KEY]: { id: 'svc-trainer', roles: ['data-scientist'] } }, failures: { perSecond: 1, burst: 5 } },
   rateLimit: { perSecond: 500, burst: 1000 },
 });
 console.log(`server on ${server.url}`);
@@ -74,6 +75,11 @@ try {
   // 6. Prometheus scrapes /metrics.
   const metrics = await (await fetch(`${server.url}/metrics`, { headers: { 'x-api-key': SERVICE_KEY } })).text();
   console.log(metrics.split('\n').filter((l) => l.startsWith('mlops_predictions_total') || l.startsWith('mlops_http_requests_total')).slice(0, 4).join('\n'));
+
+  // 6. Guessing keys is throttled per client address: a few 401s, then 429 with Retry-After.
+  const guesses: number[] = [];
+  for (let i = 0; i < 8; i++) guesses.push((await fetch(`${server.url}/api/2.0/mlflow/experiments/search`, { headers: { 'x-api-key': `guess-${i}-0000000000000000` } })).status);
+  console.log(`wrong keys: ${guesses.join(' ')}`);
 } finally {
   console.log = original;
   await server.close();

@@ -15,7 +15,7 @@ import { readLatestOffline } from './offline-fallback.js';
 import { OnlineRecovery } from './online-recovery.js';
 import { rowBuilder, type RowBuilder } from './row-builder.js';
 import { checkJoinKeyValue, parseRef, parseTimestamp } from './parse.js';
-import { sqlValue, validateRows } from './rows.js';
+import { sqlValue, validateRows, validateRowsSliced } from './rows.js';
 import { FEATURES_MODULE, featuresMigrations, offlineTable, offlineUpsertClause } from './schema.js';
 import { beats, valueDigest } from './tie-break.js';
 import type {
@@ -221,7 +221,7 @@ export class FeaturesEngine {
     if (!PUSH_TARGETS.includes(to)) throw new InvalidArgumentError(`Invalid to: ${JSON.stringify(to)} must be one of ${PUSH_TARGETS.join(', ')}`);
     const view = await this.view(viewName);
     const keys = joinKeysOf(view, this.defs);
-    const valid = validateRows(view, keys, rows);
+    const valid = await validateRowsSliced(view, keys, rows);
     if (to !== 'online' && !view.offline) throw new FailedPreconditionError(`View ${view.name} has no offline store; push with to: 'online'`);
     if (to !== 'offline' && !view.online) throw new FailedPreconditionError(`View ${view.name} has no online store; push with to: 'offline'`);
     if (valid.length === 0) return 0;

@@ -24,6 +24,15 @@ export class MonitoringEngine {
   }
 }
 
+/** Names of monitors fed by a feature view's pushes (`monitorFeatureView`). */
+const FEATURE_VIEW_PREFIX = 'feature_view:';
+
+/** A model monitor needs read on the model; a `feature_view:` monitor read on the view. */
+function checkMonitor(authz: Authorizer, principal: Principal, name: string): void {
+  if (name.startsWith(FEATURE_VIEW_PREFIX)) authz.check(principal, 'read', { kind: 'feature_view', name: name.slice(FEATURE_VIEW_PREFIX.length) });
+  else authz.check(principal, 'read', { kind: 'registered_model', name });
+}
+
 /** Where a version's reference profile is stored (also read by approval policies' drift checks). */
 export function referenceKey(name: string, version: number): string {
   return `monitoring/references/${encodeURIComponent(name)}/${version}.json`;
@@ -40,7 +49,9 @@ export class Monitoring {
   /** A live monitor for a model; a second call with the same name replaces the first. */
   monitor(name: string, options: MonitorOptions): DriftMonitor {
     if (typeof name !== 'string' || name.length === 0 || name.length > 256) throw new InvalidArgumentError(`Invalid name: ${JSON.stringify(name)} must be 1-256 characters`);
-    if (!name.startsWith('feature_view:')) this.authz.check(this.principal, 'read', { kind: 'registered_model', name });
+    // Checked before the old monitor of that name is closed: a caller without rights used to be
+    // able to close any `feature_view:` monitor by naming it.
+    checkMonitor(this.authz, this.principal, name);
     this.engine.monitors.get(name)?.close();
     const monitor = new DriftMonitor(name, options, this.engine.host);
     this.engine.monitors.set(name, monitor);
@@ -54,7 +65,7 @@ export class Monitoring {
    */
   monitorFeatureView(view: string, options: MonitorOptions): DriftMonitor {
     this.authz.check(this.principal, 'read', { kind: 'feature_view', name: view });
-    const monitor = this.monitor(`feature_view:${view}`, options);
+    const monitor = this.monitor(`${FEATURE_VIEW_PREFIX}${view}`, options);
     const off = this.engine.host.events.on('features.pushed', (e) => {
       if (e.view === view) monitor.observe(e.rows as Array<Record<string, unknown>>);
     });
@@ -62,20 +73,29 @@ export class Monitoring {
     return monitor;
   }
 
-  /** The live monitors of this runtime, by name. */
+  /**
+   * The live monitors of this runtime that the principal may read (model monitors need read on
+   * registered models, `feature_view:` monitors read on feature views); PERMISSION_DENIED with neither.
+   */
   list(): DriftMonitor[] {
-    return [...this.engine.monitors.values()];
+    const models = this.authz.can(this.principal, 'read', 'registered_model');
+    const views = this.authz.can(this.principal, 'read', 'feature_view');
+    if (!models && !views) this.authz.check(this.principal, 'read', { kind: 'registered_model' });
+    return [...this.engine.monitors.values()].filter((m) => (m.name.startsWith(FEATURE_VIEW_PREFIX) ? views : models));
   }
 
-  /** One-off drift between two datasets (rows or columns). */
+  /** One-off drift between two datasets (rows or columns). Monitoring work: needs read on registered models. */
   compare(reference: Columns | Rows, current: Columns | Rows, options: DriftOptions = {}): DriftReport {
+    this.authz.check(this.principal, 'read', { kind: 'registered_model' });
     return driftReport(toColumns(reference, 'reference'), toColumns(current, 'current'), options);
   }
 
-  /** A reference profile from data: a bounded sample per column plus ranges and categories. */
+  /** A reference profile from data: a bounded sample per column plus ranges and categories. Needs read on registered models. */
   profile(data: Columns | Rows, options: { sampleSize?: number; seed?: number } = {}): ReferenceProfile {
+    this.authz.check(this.principal, 'read', { kind: 'registered_model' });
     return buildProfile(data, options);
   }
+
 
   /** A reference profile from a feature view's offline rows in [start, end). */
   async profileFromFeatures(options: { view: string; features?: string[]; start?: number | string | Date; end?: number | string | Date; sampleSize?: number }): Promise<ReferenceProfile> {

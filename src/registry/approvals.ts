@@ -18,8 +18,8 @@ const FLOW: Record<Transition, { from: ApprovalState[]; to: ApprovalState; reaso
 
 /**
  * The approval workflow per version: draft -> pending_approval -> approved | rejected, approved ->
- * revoked (a rejected version may be resubmitted). The approver must be neither the version's
- * creator nor its requester (four eyes). Revoking removes every alias of the version in the same
+ * revoked (a rejected version may be resubmitted). Whoever approves or rejects must be neither the
+ * version's creator nor its requester (four eyes). Revoking removes every alias of the version in the same
  * transaction, and emits events so serving falls back.
  */
 export class Approvals {
@@ -56,12 +56,14 @@ export class Approvals {
         });
       }
       if (row.status !== 'READY') throw new FailedPreconditionError(`Cannot ${kind} ${name}/${v}: its registration is ${row.status}`);
-      if (kind === 'approve') {
+      // A review decision, either way, is a second principal's: a requester who could reject its own
+      // request could also block a rival's resubmission race or launder an audit trail of one voice.
+      if (kind === 'approve' || kind === 'reject') {
         if (actor === row.created_by) {
-          throw new PermissionDeniedError(`Four-eyes rule: ${JSON.stringify(actor)} registered ${name}/${v} and cannot also approve it`, { details: { rule: 'four-eyes' } });
+          throw new PermissionDeniedError(`Four-eyes rule: ${JSON.stringify(actor)} registered ${name}/${v} and cannot also ${kind} it`, { details: { rule: 'four-eyes' } });
         }
         if (actor === row.approval_requested_by) {
-          throw new PermissionDeniedError(`Four-eyes rule: ${JSON.stringify(actor)} requested approval of ${name}/${v} and cannot also approve it`, { details: { rule: 'four-eyes' } });
+          throw new PermissionDeniedError(`Four-eyes rule: ${JSON.stringify(actor)} requested approval of ${name}/${v} and cannot also ${kind} it`, { details: { rule: 'four-eyes' } });
         }
       }
       const now = this.ctx.clock.now();

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../core/errors.js';
 import type { Principal } from '../governance/index.js';
 import type { Action, Authorizer } from '../governance/index.js';
 import type { TrackingEngine } from '../tracking/index.js';
@@ -7,6 +8,7 @@ import type { RegistryContext } from './context.js';
 import { loadVerifiedArtifact, type ModelArtifacts, type VerifiedArtifact } from './model-artifacts.js';
 import { ModelStore } from './model-store.js';
 import { ModelResolver } from './resolver.js';
+import { failAbandonedRegistrations } from './recovery.js';
 import { REGISTRY_MODULE, registryMigrations } from './schema.js';
 import { FailedPreconditionError } from '../core/errors.js';
 import { aliasHistory, resolveAt, type AuditReader } from './alias-history.js';
@@ -17,7 +19,15 @@ import { VersionStore, verifyBytes } from './version-store.js';
 export interface RegistryOptions {
   /** How often to look for registry changes made by other processes (ms). Default 1000; 0 turns it off. */
   pollIntervalMs?: number;
+  /**
+   * On open, a version still PENDING_REGISTRATION this long after it began is taken as abandoned by a
+   * crashed process and marked FAILED_REGISTRATION (audited). Default 600000 (10 min): longer than
+   * any artifact copy should take. 0 fails every pending version on open.
+   */
+  pendingGraceMs?: number;
 }
+
+const DEFAULT_PENDING_GRACE_MS = 10 * 60 * 1000;
 
 /** Shared by every principal's view of one runtime. */
 export class RegistryEngine implements ModelArtifacts {
@@ -47,10 +57,18 @@ export class RegistryEngine implements ModelArtifacts {
     this.approvals = new Approvals(ctx, this.versions, () => this.controls);
     this.aliases = new Aliases(ctx, this.versions);
     this.resolver = new ModelResolver(ctx, this.versions, this.aliases, options.pollIntervalMs ?? 1000);
+    const grace = options.pendingGraceMs ?? DEFAULT_PENDING_GRACE_MS;
+    if (typeof grace !== 'number' || !Number.isSafeInteger(grace) || grace < 0) {
+      throw new InvalidArgumentError(`Invalid registry.pendingGraceMs: ${JSON.stringify(options.pendingGraceMs)} must be an integer >= 0 (ms)`);
+    }
+    this.pendingGraceMs = grace;
   }
+
+  private readonly pendingGraceMs: number;
 
   async init(): Promise<void> {
     await this.ctx.sql.migrate(REGISTRY_MODULE, registryMigrations);
+    await failAbandonedRegistrations(this.ctx, this.pendingGraceMs);
   }
 
   resolve(ref: string): Promise<ResolvedModel> {

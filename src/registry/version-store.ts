@@ -126,7 +126,12 @@ export class VersionStore {
     try {
       const stored = await this.ctx.blobs.put(artifactKey, bytes);
       if (stored.sha256 !== digest) throw new FailedPreconditionError(`The artifact store returned sha256 ${stored.sha256}, expected ${digest}`);
-      await this.ctx.sql.exec("UPDATE registry_versions SET status = 'READY', last_updated_time = ? WHERE model_id = ? AND version = ?", [this.ctx.clock.now(), id, version]);
+      // Only a version still pending becomes READY: crash recovery in another process may have
+      // marked it failed after its grace period (registry/recovery.ts).
+      const ready = await this.ctx.sql.exec("UPDATE registry_versions SET status = 'READY', last_updated_time = ? WHERE model_id = ? AND version = ? AND status = 'PENDING_REGISTRATION'", [this.ctx.clock.now(), id, version]);
+      if (ready.changes === 0) {
+        throw new FailedPreconditionError(`Model version ${name}/${version} was marked FAILED_REGISTRATION while its artifact was copied (registry.pendingGraceMs passed)`);
+      }
     } catch (err) {
       await this.ctx.sql.exec("UPDATE registry_versions SET status = 'FAILED_REGISTRATION', status_message = ?, last_updated_time = ? WHERE model_id = ? AND version = ?", [
         `Copying the artifact failed: ${(err as Error).message}`.slice(0, 1000),

@@ -2,11 +2,22 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { InvalidArgumentError } from '../core/errors.js';
 import { parsePrincipal, type Principal } from '../governance/principal.js';
 import { HttpError } from './http-errors.js';
+import type { RateLimitOptions } from './rate-limit.js';
 
 export interface AuthOptions {
   /** API key (or bearer token) -> the principal it acts as. Keys must be at least 16 characters. */
   apiKeys: Record<string, Principal>;
+  /**
+   * Wrong keys allowed per client address: `burst` at once, refilled at `perSecond`. Past it, that
+   * address gets 429 (with Retry-After) for any key before the key is even checked, so guessing keys
+   * is throttled. Requests without a key (a dashboard before sign-in) are not counted: they guess
+   * nothing. Default { perSecond: 1, burst: 10 }; false turns it off.
+   */
+  failures?: RateLimitOptions | false;
 }
+
+/** 10 wrong keys at once, then one a second: plenty for a mistyped key, useless for guessing. */
+export const DEFAULT_AUTH_FAILURES: RateLimitOptions = { perSecond: 1, burst: 10 };
 
 interface KeyEntry {
   digest: Buffer;
@@ -52,7 +63,8 @@ export class ApiKeyAuthenticator {
   }
 }
 
-function presentedKey(headers: Record<string, string | string[] | undefined>): string | undefined {
+/** The API key a request presents (Bearer token or X-API-Key), if any. */
+export function presentedKey(headers: Record<string, string | string[] | undefined>): string | undefined {
   const auth = headers.authorization;
   if (typeof auth === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Principal } from '../governance/principal.js';
 import type { Mlops } from '../runtime.js';
-import { ApiKeyAuthenticator, type AuthOptions } from './auth.js';
+import { ApiKeyAuthenticator, DEFAULT_AUTH_FAILURES, presentedKey, type AuthOptions } from './auth.js';
 import { HttpError, toHttpFailure } from './http-errors.js';
 import { registerArtifactRoutes } from './mlflow/artifact-routes.js';
 import { registerDashboardApi } from './dashboard-api.js';
@@ -122,6 +122,7 @@ export async function createServer(ml: Mlops, options: ServerOptions = {}): Prom
   const cacheEntries = positiveInt(options.cacheEntries, 'cacheEntries', 10_000, 0);
   const auth = options.auth !== undefined ? new ApiKeyAuthenticator(options.auth) : undefined;
   const buckets = options.rateLimit !== undefined ? new TokenBuckets(options.rateLimit) : undefined;
+  const failures = auth !== undefined && options.auth?.failures !== false ? new TokenBuckets(options.auth?.failures ?? DEFAULT_AUTH_FAILURES, undefined, 'auth.failures') : undefined;
   if (options.cors !== undefined && (!Array.isArray(options.cors.origins) || options.cors.origins.some((o) => typeof o !== 'string'))) {
     throw new InvalidArgumentError('Invalid cors.origins: expected a list of origins such as https://desk.example.com');
   }
@@ -168,7 +169,16 @@ export async function createServer(ml: Mlops, options: ServerOptions = {}): Prom
     if (isPublic(path)) return;
     let caller: string;
     if (auth !== undefined) {
-      const principal = auth.authenticate(req.headers);
+      // Only a presented key can be a guess: keyless requests are neither counted nor throttled.
+      const guessing = failures !== undefined && presentedKey(req.headers) !== undefined;
+      if (guessing) failures.check(req.ip, 'failed authentications');
+      let principal: Principal;
+      try {
+        principal = auth.authenticate(req.headers);
+      } catch (err) {
+        if (guessing) failures.charge(req.ip);
+        throw err;
+      }
       req.ml = viewOf(principal);
       caller = principal.id;
     } else caller = req.ip;

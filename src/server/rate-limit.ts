@@ -24,18 +24,25 @@ export class TokenBuckets {
   private readonly rate: number;
   private readonly burst: number;
 
-  constructor(options: RateLimitOptions, private readonly now: () => number = () => performance.now()) {
+  constructor(options: RateLimitOptions, private readonly now: () => number = () => performance.now(), field = 'rateLimit') {
     if (typeof options?.perSecond !== 'number' || !(options.perSecond > 0) || !Number.isFinite(options.perSecond)) {
-      throw new InvalidArgumentError(`Invalid rateLimit.perSecond: ${JSON.stringify(options?.perSecond)} must be a positive number`);
+      throw new InvalidArgumentError(`Invalid ${field}.perSecond: ${JSON.stringify(options?.perSecond)} must be a positive number`);
     }
-    const burst = options.burst ?? options.perSecond;
-    if (typeof burst !== 'number' || !(burst >= 1) || !Number.isFinite(burst)) throw new InvalidArgumentError(`Invalid rateLimit.burst: ${JSON.stringify(options.burst)} must be a number >= 1`);
+    const burst = options.burst ?? Math.max(1, options.perSecond);
+    if (typeof burst !== 'number' || !(burst >= 1) || !Number.isFinite(burst)) throw new InvalidArgumentError(`Invalid ${field}.burst: ${JSON.stringify(options.burst)} must be a number >= 1`);
     this.rate = options.perSecond / 1000;
     this.burst = burst;
   }
 
   /** Takes one token for `key` or answers 429 with Retry-After (whole seconds, at least 1). */
-  take(key: string): void {
+  take(key: string, what = 'requests'): void {
+    const b = this.check(key, what);
+    b.tokens -= 1;
+    this.buckets.set(key, b);
+  }
+
+  /** Answers 429 when `key` has no token left, without taking one; returns its refilled bucket. */
+  check(key: string, what = 'requests'): Bucket {
     const now = this.now();
     const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
     b.tokens = Math.min(this.burst, b.tokens + (now - b.at) * this.rate);
@@ -43,11 +50,19 @@ export class TokenBuckets {
     if (b.tokens < 1) {
       this.buckets.set(key, b);
       const waitMs = (1 - b.tokens) / this.rate;
-      throw new HttpError(429, 'REQUEST_LIMIT_EXCEEDED', `Rate limit exceeded for ${key}: at most ${this.rate * 1000} requests/s (burst ${this.burst})`, {
+      throw new HttpError(429, 'REQUEST_LIMIT_EXCEEDED', `Rate limit exceeded for ${key}: at most ${this.rate * 1000} ${what}/s (burst ${this.burst})`, {
         'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
       });
     }
-    b.tokens -= 1;
-    this.buckets.set(key, b);
+    return b;
+  }
+
+  /** Takes a token for `key` when one is left, never answering 429 itself (counts failures). */
+  charge(key: string): void {
+    try {
+      this.take(key);
+    } catch {
+      // Already empty: the next check answers 429.
+    }
   }
 }

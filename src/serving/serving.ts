@@ -115,20 +115,23 @@ export class Serving {
     private readonly authz: Authorizer,
   ) {}
 
-  /** The models loaded in this runtime and not closed, in load order. */
+  /** The models loaded in this runtime and not closed, in load order. Needs read on registered models. */
   list(): ServedModel[] {
+    this.authz.check(this.principal, 'read', { kind: 'registered_model' });
     return [...this.engine.models];
   }
 
   /** The loaded model served under `name` (the most recently loaded one when several share it). */
   get(name: string): ServedModel | undefined {
+    this.authz.check(this.principal, 'read', { kind: 'registered_model', name });
     let found: ServedModel | undefined;
     for (const m of this.engine.models) if (m.name === name) found = m;
     return found;
   }
 
-  /** Champion/challenger split by weight (sticky by key), optionally with a shadow. */
+  /** Champion/challenger split by weight (sticky by key), optionally with a shadow. Needs read, as `load`. */
   router(name: string, options: RouterOptions): ModelRouter {
+    this.authz.check(this.principal, 'read', { kind: 'registered_model', name });
     return new ModelRouter(name, options, this.engine.events, this.engine.metrics);
   }
 
@@ -141,6 +144,8 @@ export class Serving {
     let name: string;
     let version: number | null = null;
     let signature;
+    // Any source needs read on registered models: a file or bytes serve as much as a registry version.
+    this.authz.check(this.principal, 'read', { kind: 'registered_model' });
     if (typeof source === 'string') {
       const ref = parseModelRef(source);
       this.authz.check(this.principal, 'read', { kind: 'registered_model', name: ref.name });

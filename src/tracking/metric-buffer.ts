@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../core/errors.js';
+import { hostSlicer } from '../core/time-slice.js';
 import { LIMITS } from '../search/index.js';
 import type { NormalizedMetric, RunWriter } from './run-writes.js';
 
@@ -54,6 +55,9 @@ export class MetricBuffer {
    * the store is down.
    */
   async add(points: NormalizedMetric[]): Promise<void> {
+    // Adding touches no I/O: a training loop awaiting only this would hold the host's event loop
+    // until the high-water mark, so each add checks the host's time slice (free while budget remains).
+    await hostSlicer.yield();
     if (this.pending.length >= this.highWater) await this.flushFull();
     for (const p of points) this.pending.push(p);
     if (this.pending.length >= this.maxItems) {

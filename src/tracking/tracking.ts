@@ -15,7 +15,7 @@ import { MetricHistory } from './metric-history.js';
 import { RunHandle, type RunOperations } from './run-handle.js';
 import { RunSearch } from './run-search.js';
 import { RunStore, checkRunId, type CreateRunInput, type UpdateRunInput } from './run-store.js';
-import { RunWriter, normalizeMetric, type BatchInput, type MetricInput, type NormalizedMetric } from './run-writes.js';
+import { RunWriter, normalizeMetric, type BatchInput } from './run-writes.js';
 import { TRACKING_MODULE, trackingMigrations } from './schema.js';
 import type {
   ArtifactEntry,
@@ -131,7 +131,10 @@ export class Tracking {
   ) {
     this.ops = {
       logBatch: (runId, input) => this.logBatch(runId, input),
-      normalizeMetrics: (metrics) => this.normalizeMetrics(metrics),
+      normalizeMetrics: (metrics) => {
+        const now = engine.ctx.clock.now();
+        return metrics.map((m, i) => normalizeMetric(m, `metrics[${i}]`, now));
+      },
       deleteTag: (runId, key) => this.deleteTag(runId, key),
       logArtifact: (runId, path, source) => this.logArtifact(runId, path, source),
       logArtifacts: (runId, dir, artifactPath) => this.logArtifacts(runId, dir, artifactPath),
@@ -299,6 +302,8 @@ export class Tracking {
 
   /** The latest point of every metric of each run (timestamp and step included), keyed by run id. */
   async getLatestMetrics(runIds: readonly string[]): Promise<Map<string, Metric[]>> {
+    this.allow('read', 'run', undefined);
+    if (!Array.isArray(runIds)) throw new InvalidArgumentError('Invalid runIds: expected an array of run ids');
     runIds.forEach((id, i) => this.allow('read', 'run', checkRunId(id, `runIds[${i}]`)));
     return this.engine.runs.latestMetrics(runIds);
   }
@@ -459,10 +464,5 @@ export class Tracking {
 
   private allow(action: Action, kind: ResourceKind, name: unknown): void {
     this.authz.check(this.principal, action, typeof name === 'string' ? { kind, name } : { kind });
-  }
-
-  private normalizeMetrics(metrics: MetricInput[]): NormalizedMetric[] {
-    const now = this.engine.ctx.clock.now();
-    return metrics.map((m, i) => normalizeMetric(m, `metrics[${i}]`, now));
   }
 }

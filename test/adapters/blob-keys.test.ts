@@ -69,6 +69,15 @@ describe('local blob store: hostile keys', () => {
     expect((await store.list('')).entries).toEqual([]);
   });
 
+  it('refuses to list through a symbolic link that leads out of the root', async () => {
+    await mkdir(join(root, 'exp', 'run'), { recursive: true });
+    await symlink(outside, join(root, 'exp', 'run', 'link'));
+    await expect(store.list('exp/run/link/')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(store.list('exp/run/link/sec')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    // A listing from above the link skips it, as it always did.
+    expect((await store.list('exp/')).entries).toEqual([]);
+  });
+
   it('reserves the store’s own folder names', async () => {
     await expect(store.put('.mlops-tmp/x', 'x')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { readdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/adapters/sql/sqlite-driver.js';
@@ -12,6 +15,22 @@ function sha(b: Uint8Array): string {
 }
 
 describe('crash safety of the embedded stores', () => {
+  it('removes on open the temp files of writers that are gone, and keeps those of live ones', async () => {
+    const dir = await tempDir('mlops-temps-');
+    try {
+      const root = join(dir.path, 'blobs');
+      await (await openLocalBlobStore({ root })).close();
+      const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+      const host = encodeURIComponent(hostname());
+      const temps = { dead: `${host}~${gone}~a.tmp`, self: `${host}~${process.pid}~b.tmp`, parent: `${host}~${process.ppid}~c.tmp`, otherHost: `elsewhere~${gone}~d.tmp` };
+      for (const name of Object.values(temps)) await writeFile(join(root, '.mlops-tmp', name), 'partial');
+      await (await openLocalBlobStore({ root })).close();
+      expect((await readdir(join(root, '.mlops-tmp'))).sort()).toEqual([temps.self, temps.parent, temps.otherHost].sort());
+    } finally {
+      await dir.remove();
+    }
+  });
+
   it('keeps every acknowledged write and no torn blob after SIGKILL', async () => {
     const dir = await tempDir('mlops-crash-');
     try {

@@ -23,3 +23,14 @@ export function finished(child: ChildProcess): Promise<{ code: number | null; si
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
+
+/** Calls `onLine` with each whole line a child writes to stdout, as it arrives. */
+export function onStdoutLines(child: ChildProcess, onLine: (line: string) => void): void {
+  let buffer = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    buffer += d.toString();
+    const lines = buffer.split('\n');
+    buffer = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  });
+}

@@ -107,6 +107,26 @@ for (const backend of BACKENDS) {
       await expect(c.registry.approve('life', 2)).rejects.toMatchObject({ code: 'PERMISSION_DENIED', message: expect.stringContaining('registered') });
     });
 
+    it('applies four eyes to reject as to approve: neither the requester nor the creator may reject', async () => {
+      const dave = { id: 'dave', roles: ['reviewer', 'data-scientist'] };
+      await ml.as(alice).registry.createRegisteredModel({ name: 'veto' });
+      await ml.as(dave).registry.createModelVersion({ name: 'veto', source: { bytes: await model() } });
+      await ml.as(carol).registry.requestApproval('veto', 1, { reason: 'ready' });
+      await expect(ml.as(carol).registry.reject('veto', 1, { reason: 'never mind' })).rejects.toMatchObject({
+        code: 'PERMISSION_DENIED',
+        message: expect.stringContaining('requested approval of veto/1 and cannot also reject it'),
+      });
+      await expect(ml.as(dave).registry.reject('veto', 1, { reason: 'mine' })).rejects.toMatchObject({
+        code: 'PERMISSION_DENIED',
+        message: expect.stringContaining('registered veto/1 and cannot also reject it'),
+      });
+      expect((await ml.registry.getModelVersion('veto', 1)).approval).toBe('pending_approval');
+      // Approval is refused to both the same way; a third principal may decide either way.
+      await expect(ml.as(carol).registry.approve('veto', 1)).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+      await expect(ml.as(dave).registry.approve('veto', 1)).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+      expect((await ml.as(bob).registry.reject('veto', 1, { reason: 'no backtest' })).approval).toBe('rejected');
+    });
+
     it('lets only approved versions hold an alias; revoke removes the alias and tells listeners', async () => {
       const a = ml.as(alice);
       const b = ml.as(bob);

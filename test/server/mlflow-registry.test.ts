@@ -1,3 +1,7 @@
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildLogisticRegression } from '../../src/testing/index.js';
 import { createServer } from '../../src/server.js';
@@ -112,6 +116,27 @@ describe('MLflow REST API: registry, artifacts and request/response shapes', () 
     expect(new TextDecoder().decode(await ctx.ml.tracking.downloadArtifact(run.runId, 'config.json'))).toBe('{"a":1}');
     const bad = await call('GET', '/api/2.0/mlflow-artifacts/artifacts/nope/file.txt');
     expect(bad).toMatchObject({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE' } });
+  });
+
+  it('refuses to list an artifact folder that is a symbolic link out of the artifact root', async () => {
+    const run = await ctx.ml.tracking.startRun({ name: 'linked' });
+    await ctx.ml.tracking.logArtifact(run.runId, 'kept.txt', new TextEncoder().encode('kept'));
+    const outside = await mkdtemp(join(tmpdir(), 'mlops-outside-'));
+    try {
+      await writeFile(join(outside, 'secret.txt'), 'secret');
+      await symlink(outside, join(fileURLToPath(run.info.artifactUri), 'link'));
+      const proxied = await call('GET', `/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(`${run.info.experimentId}/${run.runId}/artifacts/link`)}`);
+      expect(proxied).toMatchObject({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE' } });
+      expect(JSON.stringify(proxied.body)).not.toContain('secret.txt');
+      const listed = await call('GET', `${API}/artifacts/list?run_id=${run.runId}&path=link`);
+      expect(listed).toMatchObject({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE' } });
+      expect(JSON.stringify(listed.body)).not.toContain('secret.txt');
+      // The run's own artifacts still list, without the link.
+      const top = await call('GET', `${API}/artifacts/list?run_id=${run.runId}`);
+      expect(top.body.files).toEqual([{ path: 'kept.txt', is_dir: false, file_size: 4 }]);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 
   it('refuses bad input with the field named and leaves nothing behind', async () => {

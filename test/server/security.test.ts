@@ -99,6 +99,36 @@ describe('server security: API keys, RBAC, rate limits, body limits, TLS, CORS',
     }
   });
 
+  it('limits failed authentications per client address with 429, before the key is checked', async () => {
+    const guarded = await createServer(ml, { port: 0, auth: { apiKeys: { [KEYS.viewer]: { id: 'vera', roles: ['viewer'] } }, failures: { perSecond: 0.5, burst: 5 } } });
+    try {
+      const guesser = httpClient(guarded.url);
+      const codes: number[] = [];
+      for (let i = 0; i < 30; i++) codes.push((await guesser('GET', `${API}/experiments/search`, undefined, { 'x-api-key': `guess-${i}-0123456789abcdef` })).status);
+      expect(codes.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+      expect(codes.slice(5).every((c) => c === 429)).toBe(true);
+      // Once throttled, even the right key waits: a guess that happens to be right is not confirmed.
+      const right = await httpClient(guarded.url, { 'x-api-key': KEYS.viewer })('GET', `${API}/experiments/search`);
+      expect(right).toMatchObject({ status: 429, body: { error_code: 'REQUEST_LIMIT_EXCEEDED', message: expect.stringContaining('failed authentications') } });
+      expect(Number(right.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      // A request without a key guesses nothing: still 401, and never counted (a dashboard before sign-in).
+      expect((await guesser('GET', `${API}/experiments/search`)).status).toBe(401);
+    } finally {
+      await guarded.close();
+    }
+    const open = await createServer(ml, { port: 0, auth: { apiKeys: { [KEYS.viewer]: { id: 'vera', roles: ['viewer'] } }, failures: false } });
+    try {
+      const statuses = await Promise.all(Array.from({ length: 15 }, (_, i) => httpClient(open.url)('GET', `${API}/experiments/search`, undefined, { 'x-api-key': `guess-${i}-0123456789abcdef` })));
+      expect(statuses.every((r) => r.status === 401)).toBe(true);
+    } finally {
+      await open.close();
+    }
+    await expect(createServer(ml, { port: 0, auth: { apiKeys: { [KEYS.viewer]: { id: 'vera', roles: ['viewer'] } }, failures: { perSecond: 0 } } })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('auth.failures.perSecond'),
+    });
+  });
+
   it('serves HTTPS with a given key and certificate', async () => {
     const key = join(dir.path, 'key.pem');
     const cert = join(dir.path, 'cert.pem');

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { constants, createReadStream, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -33,6 +34,23 @@ export async function openLocalBlobStore(options: LocalBlobOptions): Promise<Blo
   return store;
 }
 
+/** Temp file names start with the writing process's host and pid, so that a crash's leftovers can be told apart. */
+const TEMP_OWNER = `${encodeURIComponent(hostname())}~${process.pid}~`;
+
+/** True when `name` is a temp file of a process of this host that no longer runs. */
+function ownerGone(name: string): boolean {
+  const [host, pid] = name.split('~', 3);
+  if (host !== encodeURIComponent(hostname()) || pid === undefined || !/^\d+$/.test(pid)) return false;
+  if (Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    // EPERM: the process exists under another user; only ESRCH means it is gone.
+    return isCode(err, 'ESRCH');
+  }
+}
+
 function isCode(err: unknown, ...codes: string[]): boolean {
   return codes.includes(String((err as { code?: unknown }).code));
 }
@@ -47,7 +65,7 @@ class LocalBlobStore implements BlobStore {
 
   async put(key: string, body: BlobBody): Promise<BlobInfo> {
     const target = await this.writablePath(key);
-    const tmp = join(this.root, TMP_DIR, `${randomUUID()}.tmp`);
+    const tmp = join(this.root, TMP_DIR, `${TEMP_OWNER}${randomUUID()}.tmp`);
     const hash = createHash('sha256');
     let size = 0;
     const handle = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
@@ -133,6 +151,7 @@ class LocalBlobStore implements BlobStore {
     const slash = prefix.lastIndexOf('/');
     const startDir = slash === -1 ? '' : prefix.slice(0, slash);
     const all: BlobEntry[] = [];
+    await this.checkListRoot(startDir, prefix);
     await this.walk(startDir, prefix, all);
     all.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const from = after === undefined ? 0 : all.findIndex((e) => e.key > after);
@@ -166,14 +185,18 @@ class LocalBlobStore implements BlobStore {
     this.hashes.clear();
   }
 
-  /** Temp files older than an hour are leftovers of a crash: no writer still owns them. */
+  /**
+   * Removes temp files no writer owns any more: those of a process of this host that is gone (a
+   * SIGKILL mid-write leaves its temp file behind), and any older than an hour (a writer on another
+   * host sharing the folder, or a name from an older version).
+   */
   async removeStaleTemps(): Promise<void> {
     const dir = join(this.root, TMP_DIR);
     const names = await readdir(dir).catch(() => [] as string[]);
     const cutoff = Date.now() - STALE_TMP_MS;
     for (const name of names) {
       const info = await lstat(join(dir, name)).catch(() => undefined);
-      if (info && info.mtimeMs < cutoff) await rm(join(dir, name), { force: true }).catch(() => undefined);
+      if (info && (info.mtimeMs < cutoff || ownerGone(name))) await rm(join(dir, name), { force: true }).catch(() => undefined);
     }
   }
 
@@ -237,6 +260,24 @@ class LocalBlobStore implements BlobStore {
     if (err instanceof MlopsError) return err;
     if (isCode(err, 'ENOENT', 'ENOTDIR')) return new NotFoundError(`Blob ${JSON.stringify(key)} not found`, { cause: err });
     return toMlopsError(err, `Reading blob ${JSON.stringify(key)}`);
+  }
+
+  /**
+   * The walk below skips links it meets (a Dirent of a link is neither file nor folder), but the
+   * folder it starts from is opened by path, so a link there or above it would list what it points
+   * at (`<run>/artifacts/<link to /etc>` listed /etc). Refused like reads and writes through links.
+   */
+  private async checkListRoot(dirKey: string, prefix: string): Promise<void> {
+    if (dirKey === '') return;
+    let real: string;
+    try {
+      real = await realpath(join(this.root, ...dirKey.split('/')));
+    } catch {
+      return; // nothing there: an empty listing
+    }
+    if (real !== this.root && !this.inside(real)) {
+      throw new InvalidArgumentError(`Invalid prefix: ${JSON.stringify(prefix)} leads outside the store through a link`);
+    }
   }
 
   private async walk(dirKey: string, prefix: string, out: BlobEntry[]): Promise<void> {

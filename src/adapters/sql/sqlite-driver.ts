@@ -5,7 +5,10 @@ import { LRUCache } from 'lru-cache';
 import { InvalidArgumentError, UnavailableError } from '../../core/errors.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { isMissingNativeAddon, missingNativeAddonError } from '../../core/native-addon.js';
+import { hostSlicer } from '../../core/time-slice.js';
 import { AsyncMutex } from './async-mutex.js';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { LockWaiters } from './sqlite-lock-waiters.js';
 import { backoff, errorCode, isBusy, mapSqlError } from './errors.js';
 import { applyMigrationsLocked, validateMigrations } from './migrations.js';
 import { checkInsertShape } from './sql-text.js';
@@ -24,7 +27,11 @@ import type {
 export interface SqliteOptions {
   /** Database file, or ':memory:'. Parent folders are created. */
   path: string;
-  /** How long a statement waits for another process's write lock before failing (ms). Default 5000. */
+  /**
+   * How long a statement waits for another process's write lock before failing with UNAVAILABLE (ms).
+   * Default 5000. The wait is asynchronous (retries on timers), never SQLite's own busy handler, which
+   * sleeps on the host's thread.
+   */
   busyTimeoutMs?: number;
   /**
    * 'normal' (default) survives a crash of the process; 'full' also survives a power loss, at the
@@ -94,7 +101,9 @@ export async function openSqlite(options: SqliteOptions): Promise<SqlDriver> {
       cause: err,
     });
   }
-  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+  // SQLite's busy handler sleeps on the calling thread, which is the host's event loop here: lock
+  // waits are retried on timers instead (lockWait), so SQLite itself must answer "busy" at once.
+  db.pragma('busy_timeout = 0');
   if (options.path !== ':memory:') {
     // Switching a new file to WAL needs a moment of exclusive access; when another process opens the
     // same file at that instant SQLite answers "busy" without waiting, so try again shortly.
@@ -116,7 +125,34 @@ export async function openSqlite(options: SqliteOptions): Promise<SqlDriver> {
   // SQLite's default page cache is 2 MB; metric history outgrows it within minutes of training, and
   // every insert then walks index pages through the OS. 64 MB keeps the hot index pages in memory.
   db.pragma(`cache_size = ${-Math.max(2048, Math.floor((options.cacheSizeMb ?? 64) * 1024))}`);
-  return new SqliteDriver(db, options.clock ?? systemClock);
+  let checkpointer: Checkpointer | undefined;
+  if (options.path !== ':memory:') {
+    // Checkpoints fsync for tens of ms: a worker does them (sqlite-checkpointer.ts), not COMMIT here.
+    db.pragma('wal_autocheckpoint = 0');
+    checkpointer = await startCheckpointer({
+      path: options.path,
+      onFailure: () => {
+        if (db.open) db.pragma('wal_autocheckpoint = 1000');
+      },
+    });
+  }
+  const waiters = options.path === ':memory:' ? undefined : new LockWaiters(options.path);
+  return new SqliteDriver(db, options.clock ?? systemClock, Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000)), checkpointer, waiters);
+}
+
+/**
+ * Rows per synchronous step of a bulk insert. 250 rows of the metric history take about 0.7 ms, so
+ * a 1000-row logBatch gives the host a turn between steps when its time slice is spent.
+ */
+const CHUNK_ROWS = 250;
+
+/**
+ * Backoff for a lock held by another process: short waits throughout, since most write transactions
+ * here last 1-5 ms and a holder that sees this process waiting pauses briefly for it (LockWaiters).
+ */
+function lockBackoff(attempt: number): Promise<void> {
+  const ms = Math.min(2, 2 ** attempt) * (0.5 + Math.random());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 class SqliteDriver implements SqlDriver {
@@ -130,6 +166,9 @@ class SqliteDriver implements SqlDriver {
   constructor(
     private readonly db: BetterSqlite3.Database,
     private readonly clock: Clock,
+    private readonly busyTimeoutMs: number,
+    private readonly checkpointer: Checkpointer | undefined,
+    private readonly waiters: LockWaiters | undefined,
   ) {}
 
   query<T = SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -149,7 +188,8 @@ class SqliteDriver implements SqlDriver {
   }
 
   execMany(sql: string, paramLists: readonly (readonly SqlValue[])[]): Promise<ExecResult> {
-    return this.outside(() => this.db.transaction(() => this.rawExecMany(sql, paramLists)).immediate());
+    if (paramLists.length <= CHUNK_ROWS) return this.outside(() => this.db.transaction(() => this.rawExecMany(sql, paramLists)).immediate());
+    return this.transaction((tx) => tx.execMany(sql, paramLists), { retries: 0 });
   }
 
   insertMany(
@@ -158,7 +198,8 @@ class SqliteDriver implements SqlDriver {
     rows: readonly (readonly SqlValue[])[],
     options: { onConflict?: string } = {},
   ): Promise<ExecResult> {
-    return this.outside(() => this.db.transaction(() => this.rawInsertMany(table, columns, rows, options)).immediate());
+    if (rows.length <= CHUNK_ROWS) return this.outside(() => this.db.transaction(() => this.rawInsertMany(table, columns, rows, options)).immediate());
+    return this.transaction((tx) => tx.insertMany(table, columns, rows, options), { retries: 0 });
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
@@ -166,15 +207,14 @@ class SqliteDriver implements SqlDriver {
     const retries = options.retries ?? 5;
     return this.mutex.run(async () => {
       for (let attempt = 0; ; attempt++) {
+        await hostSlicer.yield();
+        // Another process waits for the write lock: let it have a turn before taking it again.
+        if (this.waiters?.shouldDefer()) await this.waiters.deferToOthers();
         const tx = this.executorFor();
         try {
-          this.prepare('BEGIN IMMEDIATE').run();
+          await this.lockWait(() => this.prepare('BEGIN IMMEDIATE').run());
         } catch (err) {
           tx.end();
-          if (isBusy(errorCode(err)) && attempt < retries) {
-            await backoff(attempt);
-            continue;
-          }
           throw mapSqlError(err, 'BEGIN IMMEDIATE');
         }
         try {
@@ -203,22 +243,67 @@ class SqliteDriver implements SqlDriver {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.mutex.run(() => {
+    await this.mutex.run(async () => {
       this.closed = true;
+      this.waiters?.close();
+      await this.checkpointer?.close();
       this.statements.clear();
       this.arrayStatements.clear();
       this.db.close();
     });
   }
 
-  /** Runs a statement outside a transaction: at once when nothing is queued, else after the holder. */
+  /**
+   * Runs a statement outside a transaction: at once when nothing is queued, else after the holder;
+   * either way only once the host has had its turn if the time slice is spent.
+   */
   private async outside<T>(fn: () => T): Promise<T> {
     this.assertOpen();
-    if (!this.mutex.busy) return fn();
+    if (!this.mutex.busy) {
+      await hostSlicer.yield();
+      if (!this.mutex.busy) {
+        try {
+          return fn();
+        } catch (err) {
+          // Waiting for the lock means awaiting; only the mutex keeps this connection's own
+          // transactions from starting meanwhile.
+          if (!isBusy(errorCode(err))) throw err;
+        }
+      }
+    }
     return this.mutex.run(() => {
       this.assertOpen();
-      return fn();
+      return this.lockWait(fn);
     });
+  }
+
+  /**
+   * Runs `fn`, retrying on timers while another process holds the write lock, for up to
+   * busyTimeoutMs; then fails with UNAVAILABLE. Runs at once (no promise hop) when the lock is free.
+   */
+  private lockWait<T>(fn: () => T): T | Promise<T> {
+    try {
+      return fn();
+    } catch (err) {
+      if (!isBusy(errorCode(err)) || this.busyTimeoutMs === 0) throw err;
+    }
+    const deadline = performance.now() + this.busyTimeoutMs;
+    this.waiters?.mark();
+    return (async () => {
+      try {
+        for (let attempt = 0; ; attempt++) {
+          await lockBackoff(attempt);
+          this.assertOpen();
+          try {
+            return fn();
+          } catch (err) {
+            if (!isBusy(errorCode(err)) || performance.now() >= deadline) throw err;
+          }
+        }
+      } finally {
+        this.waiters?.unmark();
+      }
+    })();
   }
 
   private assertOpen(): void {
@@ -317,7 +402,7 @@ class SqliteDriver implements SqlDriver {
   /** An executor bound to the current transaction; it refuses work once the transaction ended. */
   private executorFor(): { executor: SqlExecutor; end: () => void } {
     let live = true;
-    const guard = <T>(fn: () => T): Promise<T> => {
+    const run = <T>(fn: () => T): Promise<T> => {
       if (!live) return Promise.reject(new UnavailableError('This transaction has already ended'));
       try {
         return Promise.resolve(fn());
@@ -325,15 +410,31 @@ class SqliteDriver implements SqlDriver {
         return Promise.reject(err);
       }
     };
+    // The host gets its turn between statements of a transaction too; the mutex keeps this
+    // connection's other callers out meanwhile, so the transaction stays whole.
+    const guard = <T>(fn: () => T): Promise<T> => {
+      const wait = hostSlicer.due();
+      return wait === undefined ? run(fn) : wait.then(() => run(fn));
+    };
+    const chunked = async (rows: readonly (readonly SqlValue[])[], step: (part: readonly (readonly SqlValue[])[]) => ExecResult): Promise<ExecResult> => {
+      let changes = 0;
+      for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+        const part = rows.length <= CHUNK_ROWS ? rows : rows.slice(start, start + CHUNK_ROWS);
+        changes += (await guard(() => step(part))).changes;
+      }
+      return { changes };
+    };
     const executor: SqlExecutor = {
       dialect: this.dialect,
       query: (sql, params = []) => guard(() => this.rawQuery(sql, params)),
       queryArrays: <T extends unknown[]>(sql: string, params: readonly SqlValue[] = []) => guard(() => this.rawArrays<T>(sql, params)),
       exec: (sql, params = []) => guard(() => this.rawExec(sql, params)),
       execScript: (sql) => guard(() => this.rawScript(sql)),
-      execMany: (sql, lists) => guard(() => this.rawExecMany(sql, lists)),
-      insertMany: (table, columns, rows, options = {}) =>
-        guard(() => this.rawInsertMany(table, columns, rows, options)),
+      execMany: (sql, lists) => chunked(lists, (part) => this.rawExecMany(sql, part)),
+      insertMany: (table, columns, rows, options = {}) => {
+        checkInsertShape(table, columns, rows);
+        return chunked(rows, (part) => this.rawInsertMany(table, columns, part, options));
+      },
     };
     return { executor, end: () => (live = false) };
   }
