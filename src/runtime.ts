@@ -265,7 +265,7 @@ export async function createMlops(options: MlopsOptions = {}): Promise<Mlops> {
     await features.init();
     const serving = new ServingEngine(events, registry, metrics, features, metadataStore, clock);
     const controls = new ControlsEngine(
-      { sql: metadataStore, clock, events, metrics, audit: auditLog, registry, readers: policyReaders(tracking, artifactStore), featureViews: () => [...features.definitions.views.values()], loadedNames: () => [...serving.models].map((m) => m.name) },
+      { sql: metadataStore, clock, events, metrics, audit: auditLog, registry, readers: policyReaders(tracking, artifactStore), featureViews: () => [...features.definitions.views.values()], loadedNames: () => [...serving.models].map((m) => m.name), signal },
       options.controls,
     );
     await controls.init();

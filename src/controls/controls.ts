@@ -48,6 +48,9 @@ export interface ControlLoadOptions {
   whenHalted?: FixedAnswer;
 }
 
+/** The change-signal channel halts and resumes are announced on. */
+const HALTS_CHANNEL = 'halts';
+
 export interface ControlsDeps {
   sql: SqlDriver;
   clock: Clock;
@@ -60,6 +63,11 @@ export interface ControlsDeps {
   featureViews: () => Array<{ name: string; version: number; schema: Record<string, unknown> }>;
   /** Names of models loaded in this runtime (file-loaded models can be halted by their served name). */
   loadedNames: () => string[];
+  /**
+   * Cross-process wake-ups (PostgreSQL LISTEN/NOTIFY, Redis pub/sub): a halt or resume made elsewhere
+   * reaches this process at once; polling every pollIntervalMs stays the floor. Absent: polling only.
+   */
+  signal?: { on(channel: string, wake: () => void): () => void; notify(channel: string): void };
 }
 
 /** Shared by every principal's view: the halt board, the kill switch, policies and gates. */
@@ -74,13 +82,14 @@ export class ControlsEngine implements RegistryControls {
   ) {
     checkControlsOptions(options);
     this.board = new HaltBoard(deps.sql, deps.events);
-    this.killSwitch = new KillSwitch(deps.sql, deps.clock, deps.audit, this.board, (m) => this.knows(m));
+    this.killSwitch = new KillSwitch(deps.sql, deps.clock, deps.audit, this.board, (m) => this.knows(m), () => deps.signal?.notify(HALTS_CHANNEL));
     this.policies = new ApprovalPolicies(deps.sql, deps.clock, deps.audit, deps.readers, (m) => this.registered(m));
   }
 
   async init(): Promise<void> {
     await this.deps.sql.migrate(CONTROLS_MODULE, controlsMigrations);
     await this.board.start(this.options.pollIntervalMs ?? 250);
+    this.offSignal = this.deps.signal?.on(HALTS_CHANNEL, () => void this.board.wake().catch(() => undefined));
     // Controls are kept by model name: a rename carries its policy, stored guards and halts along.
     this.offRename = this.deps.events.on('registry.model.renamed', (e) => {
       void this.renamed(e.from, e.to).catch((err: unknown) =>
@@ -90,6 +99,7 @@ export class ControlsEngine implements RegistryControls {
   }
 
   private offRename: (() => void) | undefined;
+  private offSignal: (() => void) | undefined;
 
   private async renamed(from: string, to: string): Promise<void> {
     await this.deps.sql.transaction(async (tx) => {
@@ -113,6 +123,7 @@ export class ControlsEngine implements RegistryControls {
   }
 
   close(): void {
+    this.offSignal?.();
     this.offRename?.();
     this.board.close();
   }

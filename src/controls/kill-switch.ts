@@ -34,6 +34,8 @@ export class KillSwitch {
     private readonly board: HaltBoard,
     /** Whether a model of this name exists (registered, or loaded here). */
     private readonly knows: (model: string) => Promise<boolean>,
+    /** Tells other processes a halt changed (the change signal's 'halts' channel), after the commit. */
+    private readonly announce: () => void = () => undefined,
   ) {}
 
   async halt(target: unknown, options: unknown, actor: Principal): Promise<Halt> {
@@ -70,6 +72,7 @@ export class KillSwitch {
       });
       await bumpControls(tx);
     });
+    this.announce();
     await this.board.wake();
     return { target: t, haltedBy: actor.id, reason, since: now };
   }
@@ -99,6 +102,7 @@ export class KillSwitch {
       });
       await bumpControls(tx);
     });
+    this.announce();
     await this.board.wake();
   }
 }
