@@ -15,7 +15,7 @@ import { readLatestOffline } from './offline-fallback.js';
 import { OnlineRecovery } from './online-recovery.js';
 import { rowBuilder, type RowBuilder } from './row-builder.js';
 import { checkJoinKeyValue, parseRef, parseTimestamp } from './parse.js';
-import { sqlValue, validateRows, validateRowsSliced } from './rows.js';
+import { sqlValue, validateRowsSliced } from './rows.js';
 import { FEATURES_MODULE, featuresMigrations, offlineTable, offlineUpsertClause } from './schema.js';
 import { beats, valueDigest } from './tie-break.js';
 import type {

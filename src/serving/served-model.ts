@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../core/errors.js';
+import { InvalidArgumentError, UnavailableError } from '../core/errors.js';
 import type { ServingBus } from './events.js';
 import type { ModelSignature } from '../registry/index.js';
 import { batchLayout, type BatchLayout } from './batch-axis.js';
