@@ -1,7 +1,7 @@
-import type { AuditRecord } from '../governance/audit-log.js';
-import { aliasHistory } from '../registry/alias-history.js';
-import type { AliasPeriod, ApprovalEvent, ModelSignature } from '../registry/types.js';
-import type { Run } from '../tracking/types.js';
+import type { AuditRecord } from '../governance/index.js';
+import { aliasHistory } from '../registry/index.js';
+import type { AliasPeriod, ApprovalEvent, ModelSignature } from '../registry/index.js';
+import type { Run } from '../tracking/index.js';
 import type { ControlsEngine } from './controls.js';
 import type { StoredPolicy } from './policies.js';
 import type { VersionControls } from './version-controls.js';

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../core/errors.js';
-import type { ModelSignature, TensorSpec } from '../registry/types.js';
+import type { ModelSignature, TensorSpec } from '../registry/index.js';
 import type { Outputs } from '../serving/batcher.js';
 import { zeros } from '../serving/tensor-types.js';
 

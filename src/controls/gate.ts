@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock.js';
 import { HaltedError } from '../core/errors.js';
 import type { ControlsBus } from './events.js';
 import type { MetricsRegistry } from '../core/metrics.js';
-import type { AuditSink } from '../governance/audit-log.js';
+import type { AuditSink } from '../governance/index.js';
 import type { Outputs } from '../serving/batcher.js';
 import type { PredictGate } from '../serving/served-model.js';
 import type { SafeAnswer } from './fallback.js';

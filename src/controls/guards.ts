@@ -1,5 +1,5 @@
 import { FailedPreconditionError, InvalidArgumentError } from '../core/errors.js';
-import type { ModelSignature } from '../registry/types.js';
+import type { ModelSignature } from '../registry/index.js';
 import type { Outputs } from '../serving/batcher.js';
 import type { SafeAnswer } from './fallback.js';
 

@@ -1,9 +1,9 @@
 import type { BlobStore } from '../adapters/blob/types.js';
 import { isMlopsError } from '../core/errors.js';
-import { driftReport } from '../monitoring/drift.js';
-import { referenceKey } from '../monitoring/monitoring.js';
-import { toColumns, type Columns, type ReferenceProfile, type Rows } from '../monitoring/profile.js';
-import type { TrackingEngine } from '../tracking/tracking.js';
+import { driftReport } from '../monitoring/index.js';
+import { referenceKey } from '../monitoring/index.js';
+import { toColumns, type Columns, type ReferenceProfile, type Rows } from '../monitoring/index.js';
+import type { TrackingEngine } from '../tracking/index.js';
 import type { PolicyReaders } from './policies.js';
 
 /** What approval policies and evidence packs read, from the tracking engine and the artifact store. */

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../core/errors.js';
-import { checkAlias, checkModelName } from '../registry/names.js';
+import { checkAlias, checkModelName } from '../registry/index.js';
 
 /** What a halt applies to: one model, one route (alias) of a model, or every model. */
 export type HaltTarget = { model: string; route?: string } | { all: true };

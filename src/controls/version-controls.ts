@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import type { SqlExecutor } from '../adapters/sql/types.js';
-import type { ModelSignature } from '../registry/types.js';
+import type { ModelSignature } from '../registry/index.js';
 import { checkGuards, checkPolicy, type GuardSpec, type ViolationPolicy } from './guards.js';
 
 /** Guards stored with a registered version (createModelVersion({ guards, onViolation })). */

@@ -1,5 +1,5 @@
 import type { SqlDriver } from '../adapters/sql/types.js';
-import type { AuditSink } from '../governance/audit-log.js';
+import type { AuditSink } from '../governance/index.js';
 import { joinKeysOf, type Definitions } from './definitions.js';
 import { OFFLINE_LAYOUT, upgradeOfflineTableSql } from './schema.js';
 

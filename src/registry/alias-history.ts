@@ -1,5 +1,5 @@
 import { InvalidArgumentError, NotFoundError } from '../core/errors.js';
-import type { AuditQuery, AuditRecord } from '../governance/audit-log.js';
+import type { AuditQuery, AuditRecord } from '../governance/index.js';
 import { checkAlias, checkModelName, parseModelRef } from './names.js';
 import type { AliasPeriod } from './types.js';
 

@@ -1,5 +1,6 @@
 export { Registry, type RegistryOptions } from './registry.js';
-export { parseModelRef } from './names.js';
+export { parseModelRef, checkAlias } from './names.js';
+export { aliasHistory, type AuditReader } from './alias-history.js';
 export { readOnnxSignature } from './onnx-signature.js';
 export * from './types.js';
 export type { RegistryControls } from './controls-hooks.js';

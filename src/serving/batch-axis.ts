@@ -1,4 +1,4 @@
-import type { ModelSignature, TensorSpec } from '../registry/types.js';
+import type { ModelSignature, TensorSpec } from '../registry/index.js';
 
 /**
  * Where each input and output of a model carries its batch, read from the signature. -1: the tensor

@@ -1,6 +1,6 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { FailedPreconditionError, InvalidArgumentError, MlopsError } from '../core/errors.js';
-import type { ModelSignature } from '../registry/types.js';
+import type { ModelSignature } from '../registry/index.js';
 import { toTensors, type PredictInputs } from './inputs.js';
 import type { OrtModule } from './ort.js';
 import { zeros } from './tensor-types.js';
