@@ -9,11 +9,11 @@ import type { Action, Authorizer } from '../governance/index.js';
 import type { RegistryControls } from '../registry/index.js';
 import type { RegistryEngine } from '../registry/index.js';
 import type { ModelSignature, ModelVersion } from '../registry/index.js';
-import type { ServedModel } from '../serving/served-model.js';
+import type { ControlLoadOptions, ServedModel, ServingControls } from '../serving/index.js';
 import { buildEvidence, type EvidencePack } from './evidence.js';
-import { checkFixedAnswer, type FixedAnswer } from './fallback.js';
+import { checkFixedAnswer } from './fallback.js';
 import { ControlGate } from './gate.js';
-import { GuardRunner, checkGuards, checkPolicy, type GuardSpec, type ViolationPolicy } from './guards.js';
+import { GuardRunner, checkGuards, checkPolicy } from './guards.js';
 import { HaltBoard, type Halt } from './halt-board.js';
 import { buildInventory, type InventoryRow } from './inventory.js';
 import { KillSwitch } from './kill-switch.js';
@@ -38,15 +38,8 @@ export function checkControlsOptions(options: ControlsOptions | undefined): void
   if (!(Number.isSafeInteger(poll) && poll >= 0)) throw new InvalidArgumentError(`Invalid controls.pollIntervalMs: ${JSON.stringify(poll)} must be a whole number of ms >= 0`, { details: { field: 'controls.pollIntervalMs' } });
 }
 
-/** Load options the controls add to ml.serving.load(). */
-export interface ControlLoadOptions {
-  /** Limits per output, e.g. `{ Y: { min: -1, max: 1, finite: true, maxAbsChange: 0.5 } }`. */
-  guards?: GuardSpec;
-  /** What a violation does: refuse the request (default), clamp the value, or answer `whenHalted`'s fixed answer for that row. */
-  onViolation?: ViolationPolicy;
-  /** A fixed safe answer given instead of HALTED while the model is halted (and the `fallback` answer). */
-  whenHalted?: FixedAnswer;
-}
+// Load options the controls add to ml.serving.load(): declared by serving (its contract), re-exported here.
+export type { ControlLoadOptions } from '../serving/index.js';
 
 /** The change-signal channel halts and resumes are announced on. */
 const HALTS_CHANNEL = 'halts';
@@ -71,7 +64,7 @@ export interface ControlsDeps {
 }
 
 /** Shared by every principal's view: the halt board, the kill switch, policies and gates. */
-export class ControlsEngine implements RegistryControls {
+export class ControlsEngine implements RegistryControls, ServingControls {
   readonly board: HaltBoard;
   readonly killSwitch: KillSwitch;
   readonly policies: ApprovalPolicies;

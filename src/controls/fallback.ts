@@ -1,12 +1,9 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import type { ModelSignature, TensorSpec } from '../registry/index.js';
-import type { Outputs } from '../serving/batcher.js';
-import { zeros } from '../serving/tensor-types.js';
+import { zeros, type Outputs } from '../serving/index.js';
 
-/** A fixed safe answer per row ("no signal"), per output: one number, or one list for the row. */
-export interface FixedAnswer {
-  outputs: Record<string, number | number[]>;
-}
+// FixedAnswer is part of serving's load options (serving owns that contract); re-exported here.
+export type { FixedAnswer } from '../serving/index.js';
 
 /** A checked fixed answer: builds outputs for any number of rows. */
 export interface SafeAnswer {

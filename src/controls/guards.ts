@@ -1,22 +1,10 @@
 import { FailedPreconditionError, InvalidArgumentError } from '../core/errors.js';
 import type { ModelSignature } from '../registry/index.js';
-import type { Outputs } from '../serving/batcher.js';
+import { VIOLATION_POLICIES, type GuardSpec, type OutputGuard, type Outputs, type ViolationPolicy } from '../serving/index.js';
 import type { SafeAnswer } from './fallback.js';
 
-/** Pre-trade style limits on one output (RTS 6 Art. 15: price collars, maximum values). */
-export interface OutputGuard {
-  min?: number;
-  max?: number;
-  /** NaN and ±Infinity are violations. */
-  finite?: boolean;
-  /** Largest change from the previous answered value of the same output element. */
-  maxAbsChange?: number;
-}
-
-export type GuardSpec = Record<string, OutputGuard>;
-
-export const VIOLATION_POLICIES = ['reject', 'clamp', 'fallback'] as const;
-export type ViolationPolicy = (typeof VIOLATION_POLICIES)[number];
+// The guard types are part of serving's load options (serving owns that contract); re-exported here.
+export type { GuardSpec, OutputGuard, ViolationPolicy } from '../serving/index.js';
 
 export interface Violation {
   output: string;

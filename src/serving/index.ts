@@ -1,5 +1,7 @@
 export { Serving, type LoadOptions, type ModelSourceRef } from './serving.js';
-export { ServedModel, PROVIDERS, type ExecutionProvider, type SessionOptions, type SwapEvent } from './served-model.js';
+export { ServedModel, PROVIDERS, type ExecutionProvider, type SessionOptions, type SwapEvent, type PredictGate } from './served-model.js';
+export { VIOLATION_POLICIES, type ControlLoadOptions, type ServingControls, type OutputGuard, type GuardSpec, type ViolationPolicy, type FixedAnswer } from './control-contract.js';
+export { zeros } from './tensor-types.js';
 export type { BatchingOptions, Outputs } from './batcher.js';
 export { outputData, type OutputArrays } from './output-data.js';
 export type { PredictInputs, InputValue } from './inputs.js';

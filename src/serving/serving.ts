@@ -21,14 +21,8 @@ import { attachMonitor, instrument, type MonitorHook } from './instrumentation.j
 import { SERVING_MODULE, attachPredictionLog, checkLogOptions, servingMigrations, type PredictionLogOptions } from './prediction-log.js';
 import type { MetricsRegistry } from '../core/metrics.js';
 import type { FeaturesEngine } from '../features/index.js';
-import type { ModelSignature } from '../registry/index.js';
-import type { ControlLoadOptions } from '../controls/index.js';
+import type { ControlLoadOptions, ServingControls } from './control-contract.js';
 import { ONLINE_UNAVAILABLE_POLICIES, type OnlineUnavailablePolicy } from '../features/index.js';
-
-/** The trading controls' part in load (src/controls): checks the control options, then arms the model. */
-export interface ServingControls {
-  prepare(input: { model: string; route?: string; version: number | null; signature: ModelSignature; options: ControlLoadOptions }): Promise<(served: ServedModel) => void>;
-}
 
 export interface LoadOptions extends SessionOptions, ControlLoadOptions {
   /** Served name (Open Inference Protocol); default the registered model's name or the file name. */
