@@ -1,26 +1,18 @@
-import type { SqlDriver } from '../adapters/sql/types.js';
-import type { Clock } from '../core/clock.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { ControlsBus } from './events.js';
-import type { MetricsRegistry } from '../core/metrics.js';
-import type { AuditLog } from '../governance/index.js';
-import type { Principal } from '../governance/index.js';
-import type { Action, Authorizer } from '../governance/index.js';
-import type { RegistryControls } from '../registry/index.js';
-import type { RegistryEngine } from '../registry/index.js';
-import type { ModelSignature, ModelVersion } from '../registry/index.js';
+import type { Action, Authorizer, Principal } from '../governance/index.js';
+import type { ModelSignature, ModelVersion, RegistryControls } from '../registry/index.js';
 import type { ControlLoadOptions, ServedModel, ServingControls } from '../serving/index.js';
+import type { ControlsDeps, ControlsView } from './engine-view.js';
 import { buildEvidence, type EvidencePack } from './evidence.js';
 import { checkFixedAnswer } from './fallback.js';
 import { ControlGate } from './gate.js';
 import { GuardRunner, checkGuards, checkPolicy } from './guards.js';
 import { HaltBoard, type Halt } from './halt-board.js';
 import { buildInventory, type InventoryRow } from './inventory.js';
-import { KillSwitch } from './kill-switch.js';
-import { ApprovalPolicies, type PolicyReaders, type StoredPolicy } from './policies.js';
+import { KillSwitch, bumpControls } from './kill-switch.js';
+import { ApprovalPolicies, type StoredPolicy } from './policies.js';
 import { CONTROLS_MODULE, controlsMigrations } from './schema.js';
 import { targetKey, type HaltTarget } from './targets.js';
-import { bumpControls } from './kill-switch.js';
 import { prepareVersionControls, readVersionControls, storeVersionControls, type VersionControls } from './version-controls.js';
 
 export interface ControlsOptions {
@@ -44,27 +36,10 @@ export type { ControlLoadOptions } from '../serving/index.js';
 /** The change-signal channel halts and resumes are announced on. */
 const HALTS_CHANNEL = 'halts';
 
-export interface ControlsDeps {
-  sql: SqlDriver;
-  clock: Clock;
-  events: ControlsBus;
-  metrics: MetricsRegistry;
-  audit: AuditLog;
-  registry: RegistryEngine;
-  readers: PolicyReaders;
-  /** The feature views defined now (name, version, schema), for the evidence pack's lineage. */
-  featureViews: () => Array<{ name: string; version: number; schema: Record<string, unknown> }>;
-  /** Names of models loaded in this runtime (file-loaded models can be halted by their served name). */
-  loadedNames: () => string[];
-  /**
-   * Cross-process wake-ups (PostgreSQL LISTEN/NOTIFY, Redis pub/sub): a halt or resume made elsewhere
-   * reaches this process at once; polling every pollIntervalMs stays the floor. Absent: polling only.
-   */
-  signal?: { on(channel: string, wake: () => void): () => void; notify(channel: string): void };
-}
+export type { ControlsDeps } from './engine-view.js';
 
 /** Shared by every principal's view: the halt board, the kill switch, policies and gates. */
-export class ControlsEngine implements RegistryControls, ServingControls {
+export class ControlsEngine implements RegistryControls, ServingControls, ControlsView {
   readonly board: HaltBoard;
   readonly killSwitch: KillSwitch;
   readonly policies: ApprovalPolicies;

@@ -2,7 +2,7 @@ import type { AuditRecord } from '../governance/index.js';
 import { aliasHistory } from '../registry/index.js';
 import type { AliasPeriod, ApprovalEvent, ModelSignature } from '../registry/index.js';
 import type { Run } from '../tracking/index.js';
-import type { ControlsEngine } from './controls.js';
+import type { ControlsView } from './engine-view.js';
 import type { StoredPolicy } from './policies.js';
 import type { VersionControls } from './version-controls.js';
 
@@ -30,7 +30,7 @@ export interface EvidencePack {
   summary: string[];
 }
 
-async function allRecords(engine: ControlsEngine, resource: string): Promise<AuditRecord[]> {
+async function allRecords(engine: ControlsView, resource: string): Promise<AuditRecord[]> {
   const out: AuditRecord[] = [];
   let afterSeq = 0;
   for (;;) {
@@ -48,7 +48,7 @@ function concerns(r: AuditRecord, version: number): boolean {
   return r.action.startsWith('controls.') || r.action === 'registry.policy.set' || r.action.startsWith('registered_model.');
 }
 
-export async function buildEvidence(engine: ControlsEngine, name: string, version: number): Promise<EvidencePack> {
+export async function buildEvidence(engine: ControlsView, name: string, version: number): Promise<EvidencePack> {
   const registry = engine.deps.registry;
   const [model, mv] = await Promise.all([registry.models.get(name), registry.versions.get(name, version)]);
   const [transitions, policy, guards, records, everyModel] = await Promise.all([

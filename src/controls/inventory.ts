@@ -1,4 +1,4 @@
-import type { ControlsEngine } from './controls.js';
+import type { ControlsView } from './engine-view.js';
 
 /** One row of the model inventory (RTS 6 Art. 9 self-assessment, SR 26-2 model inventory). */
 export interface InventoryRow {
@@ -16,7 +16,7 @@ export interface InventoryRow {
   halted: boolean;
 }
 
-export async function buildInventory(engine: ControlsEngine): Promise<InventoryRow[]> {
+export async function buildInventory(engine: ControlsView): Promise<InventoryRow[]> {
   const registry = engine.deps.registry;
   const rows: InventoryRow[] = [];
   let pageToken: string | undefined;

@@ -1,8 +1,7 @@
 import type { SqlDriver } from '../adapters/sql/types.js';
 import type { Clock } from '../core/clock.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../core/errors.js';
-import type { AuditSink } from '../governance/index.js';
-import type { Principal } from '../governance/index.js';
+import type { AuditSink, Principal } from '../governance/index.js';
 import { checkString } from '../search/index.js';
 import type { Halt, HaltBoard } from './halt-board.js';
 import { describeTarget, parseTarget, targetKey, type HaltTarget } from './targets.js';

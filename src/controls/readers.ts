@@ -1,8 +1,6 @@
 import type { BlobStore } from '../adapters/blob/types.js';
 import { isMlopsError } from '../core/errors.js';
-import { driftReport } from '../monitoring/index.js';
-import { referenceKey } from '../monitoring/index.js';
-import { toColumns, type Columns, type ReferenceProfile, type Rows } from '../monitoring/index.js';
+import { driftReport, referenceKey, toColumns, type Columns, type ReferenceProfile, type Rows } from '../monitoring/index.js';
 import type { TrackingEngine } from '../tracking/index.js';
 import type { PolicyReaders } from './policies.js';
 
