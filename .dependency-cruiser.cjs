@@ -13,13 +13,14 @@ const MAY_IMPORT = {
   governance: [],
   onnx: [],
   testing: ['onnx'],
-  tracking: ['search', 'governance'],
-  registry: ['search', 'governance', 'tracking'],
+  // onnx/ is a leaf: the builder, the signature reader and the MLmodel file, for tracking and registry alike.
+  tracking: ['search', 'governance', 'onnx'],
+  registry: ['search', 'governance', 'tracking', 'onnx'],
   features: ['search', 'governance'],
   monitoring: ['governance', 'features', 'registry'],
   serving: ['governance', 'registry', 'features', 'monitoring'],
   // Kill switch and guards (#18) sit above serving: serving takes their gate as a contract it declares.
-  controls: ['governance', 'tracking', 'registry', 'features', 'monitoring', 'serving'],
+  controls: ['search', 'governance', 'tracking', 'registry', 'features', 'monitoring', 'serving'],
 };
 
 // Storage drivers: only an adapter may load one, statically or through importOptional(() => import(…)).

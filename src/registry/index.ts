@@ -1,7 +1,7 @@
 export { Registry, type RegistryOptions } from './registry.js';
 export { parseModelRef, checkAlias } from './names.js';
 export { aliasHistory, type AuditReader } from './alias-history.js';
-export { readOnnxSignature } from './onnx-signature.js';
+export { readOnnxSignature } from '../onnx/index.js';
 export * from './types.js';
 export type { RegistryControls } from './controls-hooks.js';
 export { withColumns, type InputColumns } from './columns.js';
@@ -9,4 +9,4 @@ export { checkModelName, checkVersion } from './names.js';
 export type { RegistryEngine } from './registry.js';
 export type { ModelArtifacts, VerifiedArtifact } from './model-artifacts.js';
 export type { RegistryEvents } from './events.js';
-export { refuseOpaque } from './mlmodel.js';
+export { refuseOpaque } from '../onnx/index.js';

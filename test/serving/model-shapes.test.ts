@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import type { Mlops } from '../../src/index.js';
 import { prng } from '../../src/monitoring/profile.js';
-import { readOnnxSignature } from '../../src/registry/onnx-signature.js';
+import { readOnnxSignature } from '../../src/onnx/index.js';
 import type { TensorSpec } from '../../src/registry/types.js';
 import { batchLayout } from '../../src/serving/batch-axis.js';
 import { useEmbeddedRuntime } from '../helpers/embedded-runtime.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { NotFoundError } from '../../core/errors.js';
-import { readOnnxSignature } from '../../registry/onnx-signature.js';
+import { readOnnxSignature } from '../../onnx/index.js';
 import type { TensorSpec } from '../../registry/types.js';
 import { batchLayout } from '../../serving/batch-axis.js';
 import { parse, positional } from '../args.js';

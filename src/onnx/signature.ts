@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../core/errors.js';
-import type { ModelSignature, TensorSpec } from './types.js';
+import type { ModelSignature, TensorSpec } from './signature-types.js';
 
 // ONNX TensorProto.DataType numbers -> the names used across this library.
 const ELEMENT_TYPES: Record<number, string> = {

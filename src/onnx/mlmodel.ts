@@ -1,6 +1,6 @@
 import { parse, stringify } from 'yaml';
 import { FailedPreconditionError, InvalidArgumentError } from '../core/errors.js';
-import type { ModelSignature } from './types.js';
+import type { ModelSignature } from './signature-types.js';
 
 /**
  * MLflow's model folder format: an `MLmodel` YAML file naming the flavors the folder can be loaded
