@@ -233,33 +233,33 @@ export class Registry {
    */
   async setPolicy(name: string, policy: { requires: unknown[] }): Promise<unknown> {
     this.allow('admin', name);
-    return this.controls().setPolicy(name, policy, this.principal.id);
+    return this.#controls().setPolicy(name, policy, this.principal.id);
   }
 
   async getPolicy(name: string): Promise<unknown> {
     this.allow('read', name);
-    return this.controls().getPolicy(name);
+    return this.#controls().getPolicy(name);
   }
 
   /** Which version `alias` pointed at, from when to when, by whom: from the audit log. */
   async aliasHistory(name: string, alias: string): Promise<AliasPeriod[]> {
     this.allow('read', name);
-    return aliasHistory(this.auditReader(), name, alias);
+    return aliasHistory(this.#auditReader(), name, alias);
   }
 
   /** The version `name@alias` pointed at at `timestamp` (what was live at time T). */
   async resolveAt(ref: string, timestamp: number | string | Date): Promise<{ name: string; alias: string; version: number; period: AliasPeriod }> {
     this.allow('read', typeof ref === 'string' ? ref.split(/[@/]/)[0] : undefined);
-    return resolveAt(this.auditReader(), ref, timestamp);
+    return resolveAt(this.#auditReader(), ref, timestamp);
   }
 
-  private auditReader(): AuditReader {
+  #auditReader(): AuditReader {
     const read = this.engine.ctx.auditQuery;
     if (read === undefined) throw new FailedPreconditionError('This registry has no audit reader; alias history needs the audit log');
     return read;
   }
 
-  private controls(): RegistryControls {
+  #controls(): RegistryControls {
     if (this.engine.controls === undefined) throw new FailedPreconditionError('This registry has no controls module; approval policies need it');
     return this.engine.controls;
   }

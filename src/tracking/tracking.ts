@@ -433,6 +433,8 @@ export class Tracking {
    * `onnx` writes `model.onnx` and an MLmodel with the onnx flavor, so MLflow clients load it too.
    */
   async logModel(run: string | { runId: string }, options: LogModelOptions): Promise<LoggedModel> {
+    // Permission before validation: a principal without write learns nothing about its arguments.
+    this.allow('write', 'run', undefined);
     const runId = checkRunId(typeof run === 'string' ? run : run?.runId, 'run');
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('Invalid logModel options: expected { name, onnx | files }');
     if (options.onnx === undefined && options.files === undefined) throw new InvalidArgumentError('Invalid logModel options: give onnx (model bytes) or files ({ path: bytes })');
