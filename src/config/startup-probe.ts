@@ -1,5 +1,6 @@
 import type { BlobStore } from '../adapters/blob/types.js';
-import { importOptional, pickExport } from '../core/optional-import.js';
+import { pingRedis } from '../adapters/kv/redis-probe.js';
+import { pingPostgres } from '../adapters/sql/postgres-probe.js';
 import { InvalidArgumentError, MlopsError, PermissionDeniedError, UnavailableError } from '../core/errors.js';
 import type { ArtifactTarget, OnlineTarget } from './store-urls.js';
 import { maskUrlSecrets } from './url-secrets.js';
@@ -9,24 +10,11 @@ import { maskUrlSecrets } from './url-secrets.js';
  * success, so that a database, role, bucket or credential that is missing fails at startup with the
  * fix in the message instead of as INTERNAL on the first write. Each probe uses its own short-lived
  * connection, so a refused configuration never leaves a pool or client behind, and its messages show
- * URLs masked (drivers' own messages never carry the password).
+ * URLs masked (drivers' own messages never carry the password). The driver calls live in the adapters
+ * (pingPostgres, pingRedis); this file turns what they report into the fix.
  */
 
 const PROBE_TIMEOUT_MS = 5000;
-
-interface PgClientLike {
-  connect(): Promise<unknown>;
-  query(text: string): Promise<unknown>;
-  end(): Promise<void>;
-  on?(event: 'error', listener: (err: Error) => void): unknown;
-}
-
-interface RedisProbeClient {
-  connect(): Promise<void>;
-  call(command: string, ...args: Array<string | number>): Promise<unknown>;
-  disconnect(): void;
-  on(event: 'error', listener: (err: Error) => void): unknown;
-}
 
 /** The driver's own error under any MlopsError wrapping: its code, name, message and HTTP status. */
 function rootFacts(err: unknown): { code: string; name: string; message: string; status: number | undefined } {
@@ -62,14 +50,9 @@ export async function probePostgres(url: string): Promise<void> {
     });
   }
   parsed.searchParams.delete('schema');
-  const pg = await importOptional(() => import('pg'), 'pg', 'The PostgreSQL store');
-  const Client = pickExport<new (config: Record<string, unknown>) => PgClientLike>(pg, 'Client');
-  const client = new Client({ connectionString: parsed.toString(), connectionTimeoutMillis: PROBE_TIMEOUT_MS });
-  client.on?.('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-  } catch (err) {
+  const failure = await pingPostgres(parsed.toString(), PROBE_TIMEOUT_MS);
+  if (failure !== undefined) {
+    const err = failure.error;
     const { code, message } = rootFacts(err);
     if (code === '3D000') {
       throw new InvalidArgumentError(
@@ -85,8 +68,6 @@ export async function probePostgres(url: string): Promise<void> {
     }
     if (NETWORK_CODES.has(code) || /timeout|terminated/i.test(message)) throw unreachable('PostgreSQL', shown, err, message);
     throw new UnavailableError(`PostgreSQL at ${shown} did not answer SELECT 1: ${message}`, { cause: err });
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
 
@@ -96,26 +77,11 @@ export async function probeRedis(target: Extract<OnlineTarget, { kind: 'redis' }
   const parsed = new URL(target.url);
   parsed.searchParams.delete('prefix');
   parsed.pathname = '/';
-  const ioredis = await importOptional(() => import('ioredis'), 'ioredis', 'The Redis online store');
-  const Redis = pickExport<new (url: string, options: Record<string, unknown>) => RedisProbeClient>(ioredis, 'Redis');
-  const client = new Redis(parsed.toString(), {
-    lazyConnect: true,
-    connectTimeout: PROBE_TIMEOUT_MS,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-  });
-  // ioredis reports a refused AUTH as an event and then answers NOAUTH to commands; keep the first.
-  let event: Error | undefined;
-  client.on('error', (err) => {
-    event ??= err;
-  });
-  try {
-    await client.connect();
-    await client.call('PING');
-    await client.call('SELECT', target.db);
-  } catch (err) {
-    const first = event ?? err;
+  const failure = await pingRedis(parsed.toString(), target.db, PROBE_TIMEOUT_MS);
+  if (failure !== undefined) {
+    const err = failure.error;
+    // A refused AUTH arrives as the client's first error event; the command then only says NOAUTH.
+    const first = failure.event ?? err;
     const { code, message } = rootFacts(first);
     if (/NOAUTH|WRONGPASS|invalid password|invalid username|NOPERM/i.test(`${message} ${rootFacts(err).message}`)) {
       throw new PermissionDeniedError(
@@ -131,8 +97,6 @@ export async function probeRedis(target: Extract<OnlineTarget, { kind: 'redis' }
     }
     if (NETWORK_CODES.has(code) || /connect|closed|timeout/i.test(message)) throw unreachable('Redis', shown, first, message);
     throw new UnavailableError(`Redis at ${shown} did not answer PING: ${message}`, { cause: first });
-  } finally {
-    client.disconnect();
   }
 }
 
