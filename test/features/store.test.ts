@@ -163,7 +163,7 @@ for (const backend of FEATURE_BACKENDS) {
         yield [{ symbol: 'T0', event_ts: T0 + 5000, vwap_5m: -1 }];
       }
       const stats = await ml.features.ingest('px', ticks(), { batchSize: 128 });
-      expect(stats).toEqual({ rows: 1001, batches: 8 });
+      expect(stats).toEqual({ rows: 1001, batches: 8, rejected: 0 });
       const res = await ml.features.getOnline({ features: ['px:vwap_5m'], entities: [{ symbol: 'T0' }, { symbol: 'T9' }] });
       expect(res.rows.map((r) => r.values['px:vwap_5m'])).toEqual([-1, 999]);
     });
