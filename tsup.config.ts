@@ -13,7 +13,7 @@ const shared: Options = {
 export default defineConfig([
   {
     ...shared,
-    entry: { index: 'src/index.ts', adapters: 'src/adapters.ts', postgres: 'src/postgres.ts', redis: 'src/redis.ts', rabbitmq: 'src/rabbitmq.ts', s3: 'src/s3.ts', server: 'src/server.ts' },
+    entry: { index: 'src/index.ts', adapters: 'src/adapters.ts', postgres: 'src/postgres.ts', redis: 'src/redis.ts', rabbitmq: 'src/rabbitmq.ts', models: 'src/models.ts', s3: 'src/s3.ts', server: 'src/server.ts' },
     format: ['esm', 'cjs'],
     // dist is emptied once by `npm run build`: cleaning per config races with the other config.
     clean: false,

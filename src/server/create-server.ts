@@ -146,7 +146,7 @@ export async function createServer(ml: Mlops, options: ServerOptions = {}): Prom
   // the binary data extension (Inference-Header-Content-Length) stays bytes for the infer route.
   const json = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
-    if (!req.url.startsWith('/v2/')) return done(new HttpError(415, 'BAD_REQUEST', `Unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}: send application/json`), undefined);
+    if (!req.url.startsWith('/v2/')) return done(new HttpError(415, 'BAD_REQUEST', `Unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}: send the header content-type: application/json (curl -d sends a form; add -H 'content-type: application/json')`), undefined);
     if (req.headers['inference-header-content-length'] !== undefined) return done(null, body);
     return json(req, body.toString('utf8'), done);
   });

@@ -107,7 +107,8 @@ export function writeSnippetProject(dir: string, snippets: DocSnippet[], options
  * What the runnable snippets assume exists, built for real: a runtime in `dir`, a finished run with a
  * logistic-regression model at model/model.onnx (three inputs), rows for the drift snippets.
  */
-const FIXTURES = `import { buildLogisticRegression, createMlops } from '@trademaster/mlops';
+const FIXTURES = `import { createMlops } from '@trademaster/mlops';
+import { buildLogisticRegression } from '@trademaster/mlops/models';
 const dir = process.argv[2] ?? '.mlops';
 const g = globalThis as Record<string, unknown>;
 const ml = await createMlops({ dir, env: {} });

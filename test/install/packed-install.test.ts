@@ -47,7 +47,8 @@ function writeApp(app: string, tarball: string): void {
   );
 }
 
-const ESM = `import { createMlops, buildLogisticRegression } from '@trademaster/mlops';
+const ESM = `import { createMlops } from '@trademaster/mlops';
+import { buildLogisticRegression } from '@trademaster/mlops/models';
 import { createServer } from '@trademaster/mlops/server';
 try {
   const ml = await createMlops({ dir: process.argv[2], env: {} });

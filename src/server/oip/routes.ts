@@ -31,7 +31,8 @@ function modelOf(req: FastifyRequest): ServedModel {
   }
   const named = req.ml.serving.list().filter((m) => m.name === name);
   if (named.length === 0) throw new NotFoundError(`Model ${JSON.stringify(name)} is not loaded on this server`);
-  const model = named.findLast((m) => String(m.version ?? '') === version);
+  // The one loaded last of that version (Array#findLast is ES2023; the package targets ES2022).
+  const model = [...named].reverse().find((m) => String(m.version ?? '') === version);
   if (model === undefined) {
     throw new NotFoundError(`Model ${name} version ${JSON.stringify(version)} is not being served (serving ${named.map((m) => m.version ?? 'a file').join(', ')})`);
   }
