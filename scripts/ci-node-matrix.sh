@@ -12,8 +12,13 @@ versions=("$@")
 work="$root/.tmp/node-matrix"
 mkdir -p "$work"
 
-# Same flags as the main pass; the property suite is the long one.
-long_suites=(test/tracking/search-property.test.ts)
+# The long suites that test no Node-specific path run once, in .ci/run's main pass on the machine's Node:
+# the search property test, the docs snippets (type-checked and run), and the SQLite two-process fairness
+# test (timing-based). Everything else, the service-backed and fault-injection suites included, runs here.
+long_suites=(test/tracking/search-property.test.ts test/docs/snippets.test.ts test/faults/sqlite-two-processes.test.ts)
+# onnxruntime-node's install script downloads CUDA libraries from outside the npm registry (package.json's
+# allowScripts denies it on npm >= 11; this covers older npm, as .ci/run does).
+export ONNXRUNTIME_NODE_INSTALL=skip
 
 for major in "${versions[@]}"; do
   echo
