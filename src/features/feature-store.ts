@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { ErrorCode, FailedPreconditionError, InvalidArgumentError, NotFoundError, isMlopsError } from '../core/errors.js';
 import { SampledGauge } from '../core/metrics.js';
+import { hostSlicer } from '../core/time-slice.js';
 import type { Principal } from '../governance/index.js';
 import type { Action, Authorizer } from '../governance/index.js';
 import { EVENT_TS_FIELD, onlineKey, type FeaturesContext, type FeaturesOptions } from './context.js';
@@ -229,7 +230,10 @@ export class FeaturesEngine {
     const features = Object.keys(view.schema);
     // The winner per entity of this batch (tie-break.ts): a store keeps whichever of it and its stored row wins.
     const newest = new Map<string, { row: (typeof valid)[number]; encoded: string[]; eventTs: number; digest: number }>();
-    for (const r of valid) {
+    for (let i = 0; i < valid.length; i++) {
+      // Encoding and digesting a large batch is synchronous work: give the host a turn past the time slice.
+      if ((i & 127) === 127) await hostSlicer.yield();
+      const r = valid[i] as (typeof valid)[number];
       const encoded = features.map((f) => JSON.stringify(r.features[f] ?? null));
       const candidate = { row: r, encoded, eventTs: r.eventTs, digest: valueDigest(encoded) };
       // Offline rows are one per entity and event time: key by both there, by entity online.

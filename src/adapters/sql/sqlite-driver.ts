@@ -144,7 +144,7 @@ export async function openSqlite(options: SqliteOptions): Promise<SqlDriver> {
  * Rows per synchronous step of a bulk insert. 250 rows of the metric history take about 0.7 ms, so
  * a 1000-row logBatch gives the host a turn between steps when its time slice is spent.
  */
-const CHUNK_ROWS = 250;
+const CHUNK_ROWS = 100;
 
 /**
  * Backoff for a lock held by another process: short waits throughout, since most write transactions
