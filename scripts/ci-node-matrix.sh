@@ -14,8 +14,7 @@ mkdir -p "$work"
 
 # The long suites that test no Node-specific path run once, in .ci/run's main pass on the machine's Node:
 # the search property test, the docs snippets (type-checked and run), the packed-tarball install (it packs
-# the checkout it runs in, and links that checkout's node_modules, which a copy made here does not have yet),
-# and the SQLite two-process fairness test (timing-based). Everything else, the service-backed and
+# and installs the checkout itself; inside the scratch copy made here its set-up fails with ENOENT), and the SQLite two-process fairness test (timing-based). Everything else, the service-backed and
 # fault-injection suites included, runs here.
 long_suites=(test/tracking/search-property.test.ts test/docs/snippets.test.ts test/faults/sqlite-two-processes.test.ts test/install/packed-install.test.ts)
 # onnxruntime-node's install script downloads CUDA libraries from outside the npm registry (package.json's
