@@ -4,7 +4,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMlops, type Mlops } from '../../src/index.js';
 import { createServer, type MlopsServer } from '../../src/server.js';
-import { CHROMIUM, CHROMIUM_ARGS, HAS_CHROMIUM, buildDashboard } from '../helpers/browser.js';
+import { CHROMIUM, CHROMIUM_ARGS, HAS_CHROMIUM, buildDashboard, signIn as openSignedIn } from '../helpers/browser.js';
 import { tempDir } from '../helpers/services.js';
 import { registerApproved } from './fixture.js';
 
@@ -33,17 +33,7 @@ describe.skipIf(!HAS_CHROMIUM)('[browser] the dashboard kill switch', () => {
     rmSync(UI, { recursive: true, force: true });
   });
 
-  async function signIn(key: string) {
-    const page = await browser.newPage();
-    page.on('pageerror', (err) => {
-      throw err;
-    });
-    await page.goto(server.url);
-    await page.fill('input[name=api-key]', key);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('[data-testid=who]');
-    return page;
-  }
+  const signIn = (key: string) => openSignedIn(browser, server.url, key);
 
   it('a risk officer halts a model with the red button; every page shows the banner until someone else resumes', async () => {
     const vera = await signIn(KEYS.viewer);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMlops, type Mlops } from '../../src/index.js';
 import { buildLogisticRegression } from '../../src/testing/index.js';
 import { createServer, type MlopsServer } from '../../src/server.js';
-import { CHROMIUM, CHROMIUM_ARGS, HAS_CHROMIUM, buildDashboard } from '../helpers/browser.js';
+import { CHROMIUM, CHROMIUM_ARGS, HAS_CHROMIUM, buildDashboard, signIn as openSignedIn } from '../helpers/browser.js';
 import { tempDir } from '../helpers/services.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -20,17 +20,7 @@ describe.skipIf(!HAS_CHROMIUM)('[browser] the dashboard in headless Chromium', (
   let uiDir: string;
   let experimentId: string;
 
-  async function signIn(key: string): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (err) => {
-      throw err;
-    });
-    await page.goto(server.url);
-    await page.fill('input[name=api-key]', key);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('[data-testid=who]');
-    return page;
-  }
+  const signIn = (key: string): Promise<Page> => openSignedIn(browser, server.url, key, { width: 1400, height: 900 });
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
