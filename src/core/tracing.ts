@@ -66,7 +66,8 @@ export function instrumentMethods<T extends object>(target: T, specs: Readonly<R
       const after = (err: unknown) => {
         if (log !== undefined) {
           const ms = performance.now() - started;
-          const fields = { ...traceFields(), trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId, operation: spec.name, duration_ms: Math.round(ms * 100) / 100 };
+          const ctx = span.spanContext();
+          const fields = { trace_id: ctx.traceId, span_id: ctx.spanId, operation: spec.name, duration_ms: Math.round(ms * 100) / 100 };
           if (err !== undefined) {
             const code = isMlopsError(err) ? err.code : 'INTERNAL';
             const level = code === 'UNAVAILABLE' || code === 'INTERNAL' ? 'error' : 'debug';
